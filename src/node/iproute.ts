@@ -1,0 +1,96 @@
+// Kernel access through iproute2: read links, addresses, routes and rules with `ip -json`, apply a
+// change set with one `ip -batch` process. `netns` makes every call act on a named namespace
+// (`ip -n NAME`), so that tests and the demo can run an agent per "node" namespace.
+import { parseAddresses, parseLinks, parseRoutes, parseRules, type KernelState } from './kernel-state.ts';
+import { run, ToolFailedError } from './run.ts';
+
+export interface IpRouteOptions {
+  /** A namespace under /var/run/netns; unset: the agent's own namespace. */
+  netns?: string;
+  /** Path of `ip`; default `ip` from PATH. */
+  binary?: string;
+}
+
+/** One command of a batch that the kernel refused. */
+export interface BatchFailure {
+  /** Position of the command in the batch, from 0. */
+  index: number;
+  command: string;
+  message: string;
+}
+
+// One process per family: `-4`/`-6` are global options, and a batch line cannot carry them.
+// `addr show` under -4 lists only links with an IPv4 address, hence the separate `link show`.
+const IPV4_READ = ['link show', 'address show', 'route show table all', 'rule show'];
+const IPV6_READ = ['route show table all', 'rule show'];
+
+type Json = Record<string, unknown>;
+
+export class IpRoute {
+  private readonly binary: string;
+  private readonly netnsArgs: string[];
+
+  constructor(options: IpRouteOptions = {}) {
+    this.binary = options.binary ?? 'ip';
+    this.netnsArgs = options.netns ? ['-n', options.netns] : [];
+  }
+
+  /** A consistent-enough snapshot: two `ip` processes, read in parallel. */
+  async read(): Promise<KernelState> {
+    const [v4, v6] = await Promise.all([this.show('-4', IPV4_READ), this.show('-6', IPV6_READ)]);
+    const [links = [], addresses = [], routes4 = [], rules4 = []] = v4;
+    const [routes6 = [], rules6 = []] = v6;
+    return {
+      links: parseLinks(links),
+      addresses: parseAddresses(addresses),
+      routes: [...parseRoutes(routes4, 'inet'), ...parseRoutes(routes6, 'inet6')],
+      rules: [...parseRules(rules4, 'inet'), ...parseRules(rules6, 'inet6')],
+    };
+  }
+
+  /**
+   * Runs `commands` in one `ip -force -batch -`; -force goes on after a failed command, and each
+   * failure is reported with the position of its command (iproute2 prints `Command failed -:N`).
+   */
+  async apply(commands: readonly string[]): Promise<BatchFailure[]> {
+    if (commands.length === 0) return [];
+    const result = await run([this.binary, ...this.netnsArgs, '-force', '-batch', '-'], `${commands.join('\n')}\n`);
+    if (result.code === 0) return [];
+    const failures = parseBatchFailures(result.stderr, commands);
+    if (failures.length === 0) throw new ToolFailedError(`ip -batch exited ${result.code}: ${result.stderr.trim()}`);
+    return failures;
+  }
+
+  /** The command line of a long-lived `ip monitor` for the given objects (link, address, …). */
+  monitorCommand(objects: readonly string[]): string[] {
+    return [this.binary, ...this.netnsArgs, 'monitor', ...objects];
+  }
+
+  private async show(family: '-4' | '-6', commands: readonly string[]): Promise<Json[][]> {
+    const argv = [this.binary, ...this.netnsArgs, family, '-N', '-json', '-batch', '-'];
+    const result = await run(argv, `${commands.join('\n')}\n`);
+    if (result.code !== 0) throw new ToolFailedError(`${argv.join(' ')}: ${result.stderr.trim()}`);
+    const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
+    if (lines.length !== commands.length) {
+      throw new ToolFailedError(`ip ${family} -json printed ${lines.length} documents for ${commands.length} commands`);
+    }
+    return lines.map((line) => JSON.parse(line) as Json[]);
+  }
+}
+
+/** Splits iproute2's batch stderr into the messages of each failed command. */
+export function parseBatchFailures(stderr: string, commands: readonly string[]): BatchFailure[] {
+  const failures: BatchFailure[] = [];
+  let pending: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const match = /^Command failed -:(\d+)$/.exec(line.trim());
+    if (!match) {
+      if (line.trim() !== '') pending.push(line.trim());
+      continue;
+    }
+    const index = Number(match[1]) - 1;
+    failures.push({ index, command: commands[index] ?? '', message: pending.join('; ') || 'failed' });
+    pending = [];
+  }
+  return failures;
+}
