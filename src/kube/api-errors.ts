@@ -1,0 +1,36 @@
+// Reading client-node's errors: the generated API throws ApiException (`.code`, `.body` holding
+// the server's Status as text), the Watch reports `.statusCode`. Callers ask questions instead.
+
+/** The HTTP status of a failed API call, or undefined for network and other errors. */
+export function apiStatusCode(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, statusCode } = err as { code?: unknown; statusCode?: unknown };
+  if (typeof code === 'number') return code;
+  return typeof statusCode === 'number' ? statusCode : undefined;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return apiStatusCode(err) === 404;
+}
+
+/** 409: a resourceVersion precondition failed, or a create found the name taken. Retry with a fresh read. */
+export function isConflict(err: unknown): boolean {
+  return apiStatusCode(err) === 409;
+}
+
+/** The server's own message (metav1.Status.message) when there is one, for logs and Events. */
+export function apiErrorMessage(err: unknown): string {
+  const body = (err as { body?: unknown } | null)?.body;
+  const status = typeof body === 'string' ? safeParse(body) : body;
+  const message = (status as { message?: unknown } | undefined)?.message;
+  if (typeof message === 'string') return message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

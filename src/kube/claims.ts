@@ -1,0 +1,156 @@
+// Typed access to NetworkInterfaceClaims for both writers (controller and node agent), each write
+// shaped so that the two never undo each other's work:
+// - status: server-side apply to /status under the writer's own field manager. Conditions are a
+//   list-map keyed by `type` in the CRD, so each manager owns its own entries.
+// - finalizers: a JSON merge patch carrying metadata.resourceVersion, i.e. a compare-and-swap that
+//   the API server enforces (409 when the claim changed since it was read), retried on a fresh
+//   read. Server-side apply per finalizer was the alternative; it was not chosen because removal
+//   by apply only drops an entry no other manager co-owns: an entry that a kubectl edit, a merge
+//   patch or an older version of this code ever set stays, silently. The compare-and-swap is
+//   correct whatever the object's managedFields history.
+// - labels: a merge patch of one key; maps merge per key, so no precondition is needed.
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesListObject,
+  type V1ObjectMeta,
+} from '@kubernetes/client-node';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/names.ts';
+import type { ClaimSpec, ClaimStatus, NetworkInterfaceClaim } from '../api/claim.ts';
+import { isConflict, isNotFound } from './api-errors.ts';
+import { Informer, type InformerOptions, type ListSelectors } from './informer.ts';
+
+export type NetworkInterfaceClaimList = KubernetesListObject<NetworkInterfaceClaim>;
+
+/** What create() needs: a name (and labels etc.) and a spec; apiVersion and kind are filled in. */
+export interface ClaimManifest {
+  metadata: V1ObjectMeta & { name: string };
+  spec: ClaimSpec;
+}
+
+/** The collection's path, for watches. */
+export const CLAIMS_PATH = `/apis/${GROUP}/${VERSION}/${PLURAL}`;
+
+const RESOURCE = { group: GROUP, version: VERSION, plural: PLURAL } as const;
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const APPLY_PATCH = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+/** Compare-and-swap attempts before a conflict is handed to the caller (who requeues). */
+const FINALIZER_ATTEMPTS = 5;
+
+export class ClaimClient {
+  private readonly api: CustomObjectsApi;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  /** The claim, or undefined when there is none of that name. */
+  async get(name: string): Promise<NetworkInterfaceClaim | undefined> {
+    try {
+      return (await this.api.getClusterCustomObject({ ...RESOURCE, name })) as NetworkInterfaceClaim;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(selectors: ListSelectors = {}): Promise<NetworkInterfaceClaimList> {
+    return (await this.api.listClusterCustomObject({ ...RESOURCE, ...selectors })) as NetworkInterfaceClaimList;
+  }
+
+  async create(claim: ClaimManifest): Promise<NetworkInterfaceClaim> {
+    const body = { apiVersion: API_VERSION, kind: KIND, ...claim };
+    return (await this.api.createClusterCustomObject({ ...RESOURCE, body })) as NetworkInterfaceClaim;
+  }
+
+  /** Requests deletion (finalizers then hold it); false when the claim was already gone. */
+  async delete(name: string): Promise<boolean> {
+    try {
+      await this.api.deleteClusterCustomObject({ ...RESOURCE, name });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Server-side apply of `status` to /status as `fieldManager`, forcing ownership. `status` is the
+   * COMPLETE set of status fields this manager owns: a field (or condition type) it applied before
+   * and leaves out now is removed. Never include another writer's fields or conditions.
+   */
+  async applyStatus(name: string, fieldManager: string, status: Partial<ClaimStatus>): Promise<NetworkInterfaceClaim> {
+    const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name }, status };
+    const request = { ...RESOURCE, name, body, fieldManager, force: true };
+    return (await this.api.patchClusterCustomObjectStatus(request, APPLY_PATCH)) as NetworkInterfaceClaim;
+  }
+
+  /**
+   * Adds `finalizer` unless present. Pass the claim you hold (e.g. from the informer) to save a
+   * read; when it is stale the write conflicts and is retried on a fresh read. Throws the 409 after
+   * FINALIZER_ATTEMPTS conflicts in a row (requeue), and a 404 when the claim is gone.
+   */
+  async addFinalizer(claim: NetworkInterfaceClaim | string, finalizer: string): Promise<NetworkInterfaceClaim> {
+    const result = await this.swapFinalizers(claim, (list) => (list.includes(finalizer) ? undefined : [...list, finalizer]));
+    if (!result) throw Object.assign(new Error(`claim ${nameOf(claim)} not found`), { code: 404 });
+    return result;
+  }
+
+  /** Removes `finalizer` if present, as addFinalizer. Resolves undefined when the claim is gone. */
+  async removeFinalizer(claim: NetworkInterfaceClaim | string, finalizer: string): Promise<NetworkInterfaceClaim | undefined> {
+    return this.swapFinalizers(claim, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
+  }
+
+  /** Sets (or, with null, removes) one label, leaving every other label alone. */
+  async setLabel(name: string, key: string, value: string | null): Promise<NetworkInterfaceClaim> {
+    const body = { metadata: { labels: { [key]: value } } };
+    return (await this.api.patchClusterCustomObject({ ...RESOURCE, name, body }, MERGE_PATCH)) as NetworkInterfaceClaim;
+  }
+
+  /**
+   * Compare-and-swap of metadata.finalizers: `change` maps the current list to the new one, or to
+   * undefined when nothing is to be done. Undefined result: the claim does not exist.
+   */
+  private async swapFinalizers(
+    claim: NetworkInterfaceClaim | string,
+    change: (current: string[]) => string[] | undefined,
+  ): Promise<NetworkInterfaceClaim | undefined> {
+    const name = nameOf(claim);
+    let current = typeof claim === 'string' ? await this.get(name) : claim;
+    for (let attempt = 1; current; attempt++) {
+      const next = change(current.metadata.finalizers ?? []);
+      if (!next) return current;
+      const body = { metadata: { resourceVersion: current.metadata.resourceVersion, finalizers: next } };
+      try {
+        return (await this.api.patchClusterCustomObject({ ...RESOURCE, name, body }, MERGE_PATCH)) as NetworkInterfaceClaim;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        if (!isConflict(err) || attempt >= FINALIZER_ATTEMPTS) throw err;
+      }
+      current = await this.get(name);
+    }
+    return undefined;
+  }
+}
+
+function nameOf(claim: NetworkInterfaceClaim | string): string {
+  return typeof claim === 'string' ? claim : (claim.metadata.name ?? '');
+}
+
+export type ClaimInformerOptions = Omit<InformerOptions<NetworkInterfaceClaim>, 'kubeConfig' | 'path' | 'list' | 'name'> & {
+  name?: string;
+};
+
+/** An informer on claims; the node agent passes `labelSelector: ecseni.io/node=<node>`. */
+export function claimInformer(kubeConfig: KubeConfig, options: ClaimInformerOptions): Informer<NetworkInterfaceClaim> {
+  const client = new ClaimClient(kubeConfig);
+  return new Informer<NetworkInterfaceClaim>({
+    ...options,
+    name: options.name ?? PLURAL,
+    kubeConfig,
+    path: CLAIMS_PATH,
+    list: (selectors) => client.list(selectors),
+  });
+}
