@@ -121,13 +121,14 @@ export class EventRecorder {
   event(regarding: KubernetesObject, type: EventType, reason: string, message: string, action = reason): void {
     try {
       const recorded = { regarding, type, reason, message, action };
-      if (!this.allow(objectKey(regarding))) {
+      const now = this.clock.now();
+      if (!this.allow(objectKey(regarding), now)) {
         this.options.logger.debug({ reason, object: regarding.metadata?.name }, 'event dropped by the per-object rate limit');
         return;
       }
       const key = correlationKey(recorded);
       const previous = this.tails.get(key) ?? Promise.resolve();
-      const tail = previous.then(() => this.write(key, recorded));
+      const tail = previous.then(() => this.write(key, recorded, now));
       this.tails.set(key, tail);
       void tail.finally(() => {
         if (this.tails.get(key) === tail) this.tails.delete(key);
@@ -143,9 +144,8 @@ export class EventRecorder {
   }
 
   /** Token bucket per object, refilled continuously. */
-  private allow(objKey: string): boolean {
+  private allow(objKey: string, now: number): boolean {
     const { burst = DEFAULT_BURST, refillIntervalMs = DEFAULT_REFILL_INTERVAL_MS } = this.options;
-    const now = this.clock.now();
     const bucket = this.buckets.get(objKey) ?? { tokens: burst, at: now };
     const tokens = Math.min(burst, bucket.tokens + (now - bucket.at) / refillIntervalMs);
     const allowed = tokens >= 1;
@@ -153,8 +153,8 @@ export class EventRecorder {
     return allowed;
   }
 
-  private async write(key: string, e: RecordedEvent): Promise<void> {
-    const now = this.clock.now();
+  /** Writes one occurrence (at `now`, when it was recorded): a new Event, or one more in a series. */
+  private async write(key: string, e: RecordedEvent, now: number): Promise<void> {
     const previous = this.seen.get(key);
     const windowMs = this.options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     try {
