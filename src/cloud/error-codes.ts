@@ -59,6 +59,7 @@ export const ECS_ERROR_CODES: Readonly<Record<string, CodeRule>> = {
   'InvalidInstanceId.NotFound': rule(404, 'notFound', 'InstanceNotFound'), // 403 on attach/detach
   'InvalidVSwitchId.NotFound': rule(404, 'permanent', 'VSwitchNotFound'),
   'InvalidSecurityGroupId.NotFound': rule(404, 'permanent', 'SecurityGroupNotFound'),
+  'InvalidRegionId.NotFound': rule(404, 'permanent', 'InvalidParameter'), // a misconfigured --region
 
   // Wrong state. An ENI mid-transition settles by itself; an instance type that only attaches
   // while Stopped needs a person (no dedicated code is documented; these two are the closest).
@@ -95,6 +96,9 @@ export const ECS_ERROR_CODES: Readonly<Record<string, CodeRule>> = {
   // Requests the API rejects as malformed.
   MissingParameter: rule(400, 'permanent', 'InvalidParameter'),
   InvalidParameter: rule(400, 'permanent', 'InvalidParameter'),
+  'InvalidTagKey.Malformed': rule(400, 'permanent', 'InvalidParameter'),
+  'InvalidPrivateIpAddress.Duplicated': rule(400, 'permanent', 'InvalidParameter'), // primaryIpAddress taken
+  'InvalidIp.IpUnassigned': rule(400, 'permanent', 'InvalidParameter'), // unassigning an address the ENI lacks
 
   // Authentication and authorisation. InvalidCredentials is the SDK's own (no credential at all).
   'Forbidden.RAM': rule(403, 'auth', 'CloudAuthFailed'),
@@ -107,6 +111,7 @@ export const ECS_ERROR_CODES: Readonly<Record<string, CodeRule>> = {
   'InvalidSecurityToken.Malformed': rule(400, 'auth', 'CloudAuthFailed'),
   'InvalidSecurityToken.MismatchWithAccessKey': rule(400, 'auth', 'CloudAuthFailed'),
   InvalidCredentials: rule(400, 'auth', 'CloudAuthFailed'),
+  'InvalidTimeStamp.Expired': rule(400, 'auth', 'CloudAuthFailed'), // the signer's clock is off
   // A nonce collision: the next attempt signs with a fresh nonce.
   SignatureNonceUsed: rule(400, 'transient', 'CloudUnavailable'),
 

@@ -65,6 +65,7 @@ export interface VSwitch {
   vpcId: string;
   zoneId: string;
   cidrBlock: string;
+  /** As of when the vSwitch was fetched: describeVSwitch caches, so this can be stale. */
   availableIpAddressCount: number;
 }
 
