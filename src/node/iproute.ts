@@ -20,7 +20,8 @@ export interface BatchFailure {
 }
 
 // One process per family: `-4`/`-6` are global options, and a batch line cannot carry them.
-// `addr show` under -4 lists only links with an IPv4 address, hence the separate `link show`.
+// `addr show` under -4 lists only links with an IPv4 address, hence the separate `link show`;
+// -d (details) adds each link's kind, which tells a VLAN or bond from the device whose MAC it shares.
 const IPV4_READ = ['link show', 'address show', 'route show table all', 'rule show'];
 const IPV6_READ = ['route show table all', 'rule show'];
 
@@ -67,7 +68,7 @@ export class IpRoute {
   }
 
   private async show(family: '-4' | '-6', commands: readonly string[]): Promise<Json[][]> {
-    const argv = [this.binary, ...this.netnsArgs, family, '-N', '-json', '-batch', '-'];
+    const argv = [this.binary, ...this.netnsArgs, family, '-d', '-N', '-json', '-batch', '-'];
     const result = await run(argv, `${commands.join('\n')}\n`);
     if (result.code !== 0) throw new ToolFailedError(`${argv.join(' ')}: ${result.stderr.trim()}`);
     const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');

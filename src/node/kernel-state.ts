@@ -21,6 +21,8 @@ export interface Link {
   mac: string;
   mtu: number;
   up: boolean;
+  /** rtnetlink's link kind (`veth`, `vlan`, `bond`, …); undefined for a physical device. */
+  kind?: string;
 }
 
 export interface Address {
@@ -86,13 +88,17 @@ function familyOf(text: unknown, ip: string | undefined): Family {
 }
 
 export function parseLinks(rows: Json[]): Link[] {
-  return rows.map((row) => ({
-    index: num(row.ifindex, 0),
-    name: str(row.ifname) ?? '',
-    mac: (str(row.address) ?? '').toLowerCase(),
-    mtu: num(row.mtu, 0),
-    up: Array.isArray(row.flags) && row.flags.includes('UP'),
-  }));
+  return rows.map((row) => {
+    const kind = str((row.linkinfo as Json | undefined)?.info_kind);
+    return {
+      index: num(row.ifindex, 0),
+      name: str(row.ifname) ?? '',
+      mac: (str(row.address) ?? '').toLowerCase(),
+      mtu: num(row.mtu, 0),
+      up: Array.isArray(row.flags) && row.flags.includes('UP'),
+      ...(kind === undefined ? {} : { kind }),
+    };
+  });
 }
 
 export function parseAddresses(rows: Json[]): Address[] {
