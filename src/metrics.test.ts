@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetrics } from './metrics.ts';
+import { ECS_SUCCESS_CODE, createMetrics } from './metrics.ts';
 import { FakeClock } from './kube/clock.ts';
 import { WorkQueue } from './kube/workqueue.ts';
 
@@ -27,6 +27,19 @@ test('controller process: fixed families exist, pre-initialised ones read 0', as
     assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'));
   }
   assert.doesNotMatch(text, /ecseni_agent_/, 'agent families belong to the agent');
+});
+
+test('forEcsCalls: hooks for the cloud call wrapper feed the ECS families', async () => {
+  const metrics = createMetrics('controller');
+  const hooks = metrics.forEcsCalls();
+  hooks.observeCall('AttachNetworkInterface', ECS_SUCCESS_CODE, 0.2);
+  hooks.observeCall('AttachNetworkInterface', 'Throttling.User', 0.05);
+  hooks.observeThrottled('AttachNetworkInterface');
+  const text = await metrics.registry.metrics();
+  assert.equal(sample(text, 'ecseni_ecs_requests_total{action="AttachNetworkInterface",code="Success"}'), 1);
+  assert.equal(sample(text, 'ecseni_ecs_requests_total{action="AttachNetworkInterface",code="Throttling.User"}'), 1);
+  assert.equal(sample(text, 'ecseni_ecs_request_duration_seconds_count{action="AttachNetworkInterface"}'), 2);
+  assert.equal(sample(text, 'ecseni_ecs_throttled_total{action="AttachNetworkInterface"}'), 1);
 });
 
 test('node-agent process: its own families, not the cloud ones; two registries do not collide', async () => {

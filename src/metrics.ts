@@ -11,6 +11,17 @@ import type { QueueSnapshot, WorkQueueMetrics } from './kube/workqueue.ts';
 
 export type Role = 'controller' | 'node-agent';
 
+/** The `code` label of ecseni_ecs_requests_total for a call that succeeded. */
+export const ECS_SUCCESS_CODE = 'Success';
+
+/** Hooks for the cloud call wrapper (structurally src/cloud/call.ts's EcsCallMetrics). */
+export interface EcsCallHooks {
+  /** ecseni_ecs_requests_total{action,code} and ecseni_ecs_request_duration_seconds{action}. */
+  observeCall(action: string, code: string, seconds: number): void;
+  /** ecseni_ecs_throttled_total{action}. */
+  observeThrottled(action: string): void;
+}
+
 /** controller-runtime's controller_runtime_reconcile_time_seconds buckets. */
 export const RECONCILE_TIME_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75,
@@ -222,7 +233,11 @@ export interface SharedMetrics extends SharedFamilies {
   forController(controller: string): ControllerMetrics;
 }
 
-export type ControllerProcessMetrics = SharedMetrics & ReturnType<typeof controllerFamilies>;
+export type ControllerProcessMetrics = SharedMetrics &
+  ReturnType<typeof controllerFamilies> & {
+    /** The ECS call metrics as hooks for the cloud call wrapper. */
+    forEcsCalls(): EcsCallHooks;
+  };
 export type NodeAgentProcessMetrics = SharedMetrics & ReturnType<typeof agentFamilies>;
 
 function queueMetrics(
@@ -296,5 +311,12 @@ export function createMetrics(role: Role): ControllerProcessMetrics | NodeAgentP
   for (const phase of Object.keys(PHASES)) own.claims.set({ phase }, 0);
   own.enisManaged.set(0);
   own.leakedEnisCollected.inc(0);
-  return { ...shared, ...own };
+  const ecsCalls: EcsCallHooks = {
+    observeCall: (action, code, seconds) => {
+      own.ecsRequests.inc({ action, code });
+      own.ecsRequestDuration.observe({ action }, seconds);
+    },
+    observeThrottled: (action) => own.ecsThrottled.inc({ action }),
+  };
+  return { ...shared, ...own, forEcsCalls: () => ecsCalls };
 }
