@@ -23,7 +23,12 @@ test('controller process: fixed families exist, pre-initialised ones read 0', as
   assert.equal(sample(text, 'ecseni_claims{phase="Ready"}'), 0);
   assert.equal(sample(text, 'ecseni_enis_managed'), 0);
   assert.equal(sample(text, 'ecseni_leaked_enis_collected_total'), 0);
-  for (const family of ['ecseni_ecs_request_duration_seconds', 'ecseni_claim_conditions', 'process_resident_memory_bytes']) {
+  for (const family of [
+    'ecseni_ecs_request_duration_seconds',
+    'ecseni_claim_conditions',
+    'ecseni_claim_not_ready_seconds',
+    'process_resident_memory_bytes',
+  ]) {
     assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'));
   }
   assert.doesNotMatch(text, /ecseni_agent_/, 'agent families belong to the agent');

@@ -187,6 +187,14 @@ function controllerFamilies(registers: Registry[]) {
       labelNames: ['type', 'status', 'reason'] as const,
       registers,
     }),
+    claimNotReadySeconds: new Gauge({
+      name: 'ecseni_claim_not_ready_seconds',
+      help:
+        'For each claim that is not Ready: seconds since its Ready condition last changed (since creation ' +
+        'when it has none), with the reason of that condition; no series for Ready claims',
+      labelNames: ['claim', 'reason'] as const,
+      registers,
+    }),
     enisManaged: new Gauge({
       name: 'ecseni_enis_managed',
       help: 'ENIs that carry this cluster tag and are bound to a claim',
