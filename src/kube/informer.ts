@@ -9,11 +9,15 @@
 // What this class adds:
 // - restart after any error, with a backoff that never storms the API server (1 s doubling to
 //   30 s, jitter downwards, reset after 2 min without failures as client-go's reflector does);
-// - bookmarks, and a server-side watch timeout below Watch's 30 s inactivity abort, so a quiet
-//   watch ends cleanly with a bookmark instead of timing out, and every watch proves it is alive;
+// - bookmarks (allowWatchBookmarks), which keep the resourceVersion fresh and count as signs of life;
 // - a watchdog: when nothing (not even a bookmark) has arrived for `watchdogMs`, the watch is
 //   ended as if the server had said 410 Gone, so ListWatch relists (client-node informers are
-//   known to stall silently: kubernetes-client/javascript #364, #596, #958);
+//   known to stall silently: kubernetes-client/javascript #364, #596, #958). The API server only
+//   sends a bookmark when the store's revision has moved past the watch's (kube-apiserver 1.36,
+//   cacheWatcher.process), so a collection where nothing changes is relisted every `watchdogMs`:
+//   one list per 5 min, the price of catching a stall.
+// No server-side timeoutSeconds: a clean close makes ListWatch wait 1 s, 2 s, … before it
+// re-watches, while Watch's own 30 s inactivity abort re-watches at once.
 // - a periodic resync that re-emits `update` for every cached object (#595);
 // - stop() that leaves no request open, even one ListWatch starts after a backoff delay (#494).
 import {
@@ -53,11 +57,6 @@ export interface InformerOptions<T extends KubernetesObject> {
   resyncMs?: number;
   /** A list that takes longer fails (and is retried with backoff). Default 60 s. */
   listTimeoutMs?: number;
-  /**
-   * Server-side watch timeout. Below client-node's fixed 30 s inactivity abort, so that the server
-   * closes a quiet watch cleanly after a bookmark. Jittered down by up to 20 %. Default 27 s.
-   */
-  watchTimeoutSeconds?: number;
   backoff?: Partial<BackoffOptions>;
   clock?: Clock;
   /** Called on each restart: for a metric, and for tests. */
@@ -108,7 +107,6 @@ export class Backoff {
 const DEFAULT_WATCHDOG_MS = 5 * 60_000;
 const DEFAULT_RESYNC_MS = 10 * 3_600_000;
 const DEFAULT_LIST_TIMEOUT_MS = 60_000;
-const DEFAULT_WATCH_TIMEOUT_SECONDS = 27;
 
 /** What ListWatch takes for a 410 Gone: it then relists, as after a compacted resourceVersion. */
 function goneError(): Error {
@@ -119,12 +117,12 @@ type WatchCallback = Parameters<Watch['watch']>[2];
 type DoneCallback = Parameters<Watch['watch']>[3];
 
 /**
- * client-node's Watch with what ListWatch cannot pass itself (bookmarks, a server-side timeout),
+ * client-node's Watch with what ListWatch cannot pass itself (bookmarks),
  * a tap on every line received, and two switches: expire() ends the current watch as a 410, and
  * close() makes later watches no-ops so a stopped informer opens nothing.
  */
 class TappedWatch extends Watch {
-  private readonly tap: { activity: () => void; watchStarted: () => void; timeoutSeconds: () => number };
+  private readonly tap: { activity: () => void; watchStarted: () => void };
   private current: AbortController | undefined;
   private expiring = false;
   private closed = false;
@@ -142,7 +140,7 @@ class TappedWatch extends Watch {
   ): Promise<AbortController> {
     if (this.closed) return abortedController();
     this.tap.watchStarted();
-    const params = { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: this.tap.timeoutSeconds() };
+    const params = { ...queryParams, allowWatchBookmarks: true };
     let finished = false;
     const tappedCallback: WatchCallback = (phase, obj, watchObj) => {
       this.tap.activity();
@@ -211,11 +209,9 @@ export class Informer<T extends KubernetesObject> {
     this.watchdogMs = options.watchdogMs ?? DEFAULT_WATCHDOG_MS;
     this.resyncMs = options.resyncMs ?? DEFAULT_RESYNC_MS;
     this.backoff = new Backoff(options.backoff);
-    const timeoutSeconds = options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS;
     this.watch = new TappedWatch(options.kubeConfig, {
       activity: () => (this.lastActivityAt = this.clock.now()),
       watchStarted: () => this.markSynced(),
-      timeoutSeconds: () => Math.max(1, Math.floor(timeoutSeconds * (1 - 0.2 * Math.random()))),
     });
     const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
     const list = (): Promise<KubernetesListObject<T>> =>
@@ -246,6 +242,7 @@ export class Informer<T extends KubernetesObject> {
     this.state = 'stopped';
     for (const cancel of [this.cancelRestart, this.cancelWatchdog, this.cancelResync]) cancel?.();
     this.watch.close();
+    for (const waiter of [...this.syncWaiters]) waiter();
     await this.listWatch.stop();
   }
 
