@@ -1,0 +1,126 @@
+// Noticing promptly that an attach or a detach has finished. ECS attaches asynchronously
+// (Available → Attaching → InUse) and says nothing when it is done, so someone must look. Terway
+// looks after 3 s, then ×1.5; here every ENI in transit is looked at together: while any is
+// waiting, one DescribeNetworkInterfaces of up to 100 ids every ~250 ms (nothing when none is),
+// the longest-unpolled first. A settled ENI's claim is woken at once.
+import type { Logger } from 'pino';
+import type { EcsPort } from '../cloud/port.ts';
+import type { Cancel, Clock } from '../kube/clock.ts';
+import type { EniLookup, EniStore } from './eni-store.ts';
+
+export type TransitStatus = 'Attaching' | 'Detaching';
+
+export interface Settled {
+  eniId: string;
+  /** The claim to wake. */
+  key: string;
+  /** The state waited out, and the instance the ENI was attaching to or detaching from. */
+  from: TransitStatus;
+  instanceId: string | undefined;
+  now: EniLookup;
+}
+
+export interface EniWatchOptions {
+  port: Pick<EcsPort, 'describeNetworkInterfaces'>;
+  store: EniStore;
+  clock: Clock;
+  logger: Pick<Logger, 'debug' | 'warn'>;
+  onSettled: (settled: Settled) => void;
+  /** Default 250 ms. */
+  intervalMs?: number;
+  /** Ids per describe; ECS takes 1–100. */
+  batchSize?: number;
+}
+
+interface Watched {
+  key: string;
+  from: TransitStatus;
+  instanceId: string | undefined;
+  lastPolledAt: number;
+}
+
+export class EniWatch {
+  private readonly options: EniWatchOptions;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly watched = new Map<string, Watched>();
+  private cancelTick: Cancel | undefined;
+  private polling = false;
+  private stopped = false;
+  private calls = 0;
+
+  constructor(options: EniWatchOptions) {
+    this.options = options;
+    this.intervalMs = options.intervalMs ?? 250;
+    this.batchSize = options.batchSize ?? 100;
+  }
+
+  /** Wakes `key` once ENI `eniId` leaves `from`. Watching an ENI again replaces the earlier watch. */
+  watch(eniId: string, key: string, from: TransitStatus, instanceId: string | undefined): void {
+    if (this.stopped) return;
+    const previous = this.watched.get(eniId);
+    this.watched.set(eniId, { key, from, instanceId, lastPolledAt: previous?.lastPolledAt ?? this.options.clock.now() });
+    this.arm();
+  }
+
+  unwatch(eniId: string): void {
+    this.watched.delete(eniId);
+  }
+
+  get size(): number {
+    return this.watched.size;
+  }
+
+  /** DescribeNetworkInterfaces calls made so far (for the benchmark's accounting). */
+  get describeCalls(): number {
+    return this.calls;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelTick?.();
+    this.cancelTick = undefined;
+    this.watched.clear();
+  }
+
+  private arm(delayMs = this.intervalMs): void {
+    if (this.cancelTick || this.polling || this.stopped || this.watched.size === 0) return;
+    this.cancelTick = this.options.clock.after(delayMs, () => {
+      this.cancelTick = undefined;
+      void this.poll();
+    });
+  }
+
+  private async poll(): Promise<void> {
+    const { clock, port, store, logger } = this.options;
+    const started = clock.now();
+    const batch = [...this.watched.entries()]
+      .sort(([, a], [, b]) => a.lastPolledAt - b.lastPolledAt)
+      .slice(0, this.batchSize)
+      .map(([id]) => id);
+    this.polling = true;
+    try {
+      this.calls += 1;
+      const enis = await port.describeNetworkInterfaces({ ids: batch });
+      store.observe(enis, started, batch);
+      for (const id of batch) this.check(id, started);
+    } catch (err) {
+      // Throttled or unreachable: the next tick tries again; the claims' safety requeue covers a long outage.
+      logger.debug({ err, ids: batch.length }, 'polling ENIs in transit failed');
+    } finally {
+      this.polling = false;
+    }
+    this.arm(Math.max(0, this.intervalMs - (clock.now() - started)));
+  }
+
+  /** Settles `id` if the store (now up to date) shows it out of the state it was waiting out. */
+  private check(id: string, polledAt: number): void {
+    const watched = this.watched.get(id);
+    if (!watched) return;
+    watched.lastPolledAt = polledAt;
+    const now = this.options.store.peek(id);
+    if (!now || (now.kind === 'present' && now.eni.status === watched.from)) return;
+    this.watched.delete(id);
+    this.options.onSettled({ eniId: id, key: watched.key, from: watched.from, instanceId: watched.instanceId, now });
+  }
+}
