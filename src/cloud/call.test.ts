@@ -6,6 +6,7 @@ import { EcsCaller } from './call.ts';
 import type { EcsCallMetrics } from './call.ts';
 import { CloudError } from './errors.ts';
 import type { EcsAction } from './rate-limits.ts';
+import { ECS_SUCCESS_CODE } from '../metrics.ts';
 
 function recorder(): EcsCallMetrics & { calls: [EcsAction, string][]; throttled: EcsAction[] } {
   const calls: [EcsAction, string][] = [];
@@ -25,7 +26,7 @@ test('each call is measured with its result code; throttling is counted apart an
   const err = await caller.call('CreateNetworkInterface', () => Promise.reject(apiError('Throttling.User', 400))).catch((e: unknown) => e);
   assert.ok(err instanceof CloudError);
   assert.deepEqual([err.retryClass, err.retryAfterMs], ['throttled', 250]);
-  assert.deepEqual(metrics.calls, [['DescribeInstances', 'OK'], ['CreateNetworkInterface', 'Throttling.User']]);
+  assert.deepEqual(metrics.calls, [['DescribeInstances', ECS_SUCCESS_CODE], ['CreateNetworkInterface', 'Throttling.User']]);
   assert.deepEqual(metrics.throttled, ['CreateNetworkInterface']);
 });
 
@@ -48,7 +49,7 @@ test('a call that outlives the timeout fails as a transient Timeout and frees it
   await assert.rejects(caller.call('DescribeInstances', () => sleep(2_000, undefined, { ref: false })), (e: unknown) => e instanceof CloudError && e.code === 'Timeout' && e.retryClass === 'transient');
   assert.ok(performance.now() - started < 1_000);
   assert.equal(await caller.call('DescribeInstances', async () => 'next'), 'next');
-  assert.deepEqual(metrics.calls, [['DescribeInstances', 'Timeout'], ['DescribeInstances', 'OK']]);
+  assert.deepEqual(metrics.calls, [['DescribeInstances', 'Timeout'], ['DescribeInstances', ECS_SUCCESS_CODE]]);
 });
 
 test('no more than maxConcurrentCalls run at once', async () => {

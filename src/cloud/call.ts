@@ -2,6 +2,7 @@
 // flight, a per-call timeout, a metric per call, and classified errors. It never retries:
 // retrying is the work queue's business, with backoff that honours CloudError.retryAfterMs.
 import PQueue from 'p-queue';
+import { ECS_SUCCESS_CODE } from '../metrics.ts';
 import { classify, isCloudError, localCloudError } from './errors.ts';
 import { DEFAULT_RATE_LIMITS_PER_MINUTE, ECS_ACTIONS } from './rate-limits.ts';
 import type { EcsAction } from './rate-limits.ts';
@@ -64,7 +65,7 @@ export class EcsCaller {
 
   private async timed<T>(action: EcsAction, send: () => Promise<T>): Promise<T> {
     const started = performance.now();
-    let code = 'OK';
+    let code = ECS_SUCCESS_CODE;
     try {
       return await this.withTimeout(action, send());
     } catch (err) {
