@@ -10,7 +10,7 @@ import { TokenBucket } from './token-bucket.ts';
 
 /** What the adapter reports per call; the metrics module implements it with prom-client. */
 export interface EcsCallMetrics {
-  /** One call finished: `code` is `OK` or the CloudError code. Feeds requests_total and the latency histogram. */
+  /** One call finished: `code` is `Success` (ECS_SUCCESS_CODE) or the CloudError code. Feeds requests_total and the latency histogram. */
   observeCall(action: EcsAction, code: string, seconds: number): void;
   /** ECS answered with a throttling error. */
   observeThrottled(action: EcsAction): void;
