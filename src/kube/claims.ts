@@ -98,9 +98,14 @@ export class ClaimClient {
     return result;
   }
 
-  /** Removes `finalizer` if present, as addFinalizer. Resolves undefined when the claim is gone. */
+  /**
+   * Removes `finalizer` if present, as addFinalizer. Resolves undefined when the claim is gone.
+   * A claim passed in that lacks the finalizer is checked with a fresh read: a copy older than the
+   * writer's own add would otherwise leave the claim stuck, and removal happens once per claim.
+   */
   async removeFinalizer(claim: NetworkInterfaceClaim | string, finalizer: string): Promise<NetworkInterfaceClaim | undefined> {
-    return this.swapFinalizers(claim, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
+    const change = (list: string[]): string[] | undefined => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined);
+    return this.swapFinalizers(claim, change, true);
   }
 
   /** Sets (or, with null, removes) one label, leaving every other label alone. */
@@ -111,17 +116,25 @@ export class ClaimClient {
 
   /**
    * Compare-and-swap of metadata.finalizers: `change` maps the current list to the new one, or to
-   * undefined when nothing is to be done. Undefined result: the claim does not exist.
+   * undefined when nothing is to be done (on a fresh read, if `confirmNoChange`). Undefined
+   * result: the claim does not exist.
    */
   private async swapFinalizers(
     claim: NetworkInterfaceClaim | string,
     change: (current: string[]) => string[] | undefined,
+    confirmNoChange = false,
   ): Promise<NetworkInterfaceClaim | undefined> {
     const name = nameOf(claim);
-    let current = typeof claim === 'string' ? await this.get(name) : claim;
+    let fresh = typeof claim === 'string';
+    let current = fresh ? await this.get(name) : (claim as NetworkInterfaceClaim);
     for (let attempt = 1; current; attempt++) {
       const next = change(current.metadata.finalizers ?? []);
-      if (!next) return current;
+      if (!next && (fresh || !confirmNoChange)) return current;
+      if (!next) {
+        current = await this.get(name);
+        fresh = true;
+        continue;
+      }
       const body = { metadata: { resourceVersion: current.metadata.resourceVersion, finalizers: next } };
       try {
         return (await this.api.patchClusterCustomObject({ ...RESOURCE, name, body }, MERGE_PATCH)) as NetworkInterfaceClaim;
@@ -130,6 +143,7 @@ export class ClaimClient {
         if (!isConflict(err) || attempt >= FINALIZER_ATTEMPTS) throw err;
       }
       current = await this.get(name);
+      fresh = true;
     }
     return undefined;
   }
