@@ -47,8 +47,16 @@ function matching<T extends { seq: number }>(items: Iterable<T>, filters: Filter
   return [...items].filter((item) => filters.every((f) => f(item))).sort((a, b) => a.seq - b.seq);
 }
 
+/** The ENIs worth filtering: those named or on the named instance, when the request says so. */
+function eniCandidates(ctx: ActionContext, params: Params): Iterable<EniRecord> {
+  const ids = params.list('NetworkInterfaceId', MAX_IDS);
+  if (ids.length > 0) return ids.map((id) => ctx.model.findEni(id)).filter((e) => e !== undefined);
+  const instanceId = params.str('InstanceId');
+  return instanceId === undefined ? ctx.model.state.enis.values() : ctx.model.enisOn(instanceId);
+}
+
 export function describeNetworkInterfaces(ctx: ActionContext, params: Params): Answer {
-  const found = matching(ctx.model.state.enis.values(), eniFilters(params));
+  const found = [...new Set(matching(eniCandidates(ctx, params), eniFilters(params)))];
   const { items, fields } = page(found, (e) => e.seq, params, { min: 10, max: 500, default: 10 });
   return { NetworkInterfaceSets: { NetworkInterfaceSet: items.map(eniJson) }, ...fields };
 }

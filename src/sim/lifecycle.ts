@@ -40,8 +40,7 @@ export class Lifecycle {
   }
 
   startAttach(eni: EniRecord, instanceId: string, deviceIndex: number): void {
-    eni.instanceId = instanceId;
-    eni.deviceIndex = deviceIndex;
+    this.model.placeOn(eni, instanceId, deviceIndex);
     this.enter(eni, 'Attaching');
     this.schedule(eni, 'InUse', this.latency.attach);
   }
@@ -76,8 +75,7 @@ export class Lifecycle {
         continue;
       }
       this.enter(eni, 'Available');
-      delete eni.instanceId;
-      delete eni.deviceIndex;
+      this.model.placeOn(eni, undefined);
     }
     this.model.state.instances.delete(instanceId);
   }
@@ -153,8 +151,7 @@ export class Lifecycle {
       this.enter(eni, 'InUse');
     } else if (to === 'Available') {
       this.enter(eni, 'Available');
-      delete eni.instanceId;
-      delete eni.deviceIndex;
+      this.model.placeOn(eni, undefined);
     } else if (to === 'Deleted') {
       this.cancel(eni);
       this.model.removeEni(eni);

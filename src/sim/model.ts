@@ -26,13 +26,18 @@ export class SimModel {
   readonly now: () => number;
   private readonly pools = new Map<string, IpPool>();
   private readonly macs = new Set<string>();
+  /** Instance id → ids of the ENIs on it (attaching, in use or detaching), so lookups stay O(ENIs on it). */
+  private readonly byInstance = new Map<string, Set<string>>();
 
   constructor(world: World, state: SimState, now: () => number) {
     this.world = world;
     this.state = state;
     this.now = now;
     for (const vSwitch of world.vSwitches.values()) this.pools.set(vSwitch.id, new IpPool(vSwitch.cidr));
-    for (const eni of state.enis.values()) this.takeResources(eni);
+    for (const eni of state.enis.values()) {
+      this.takeResources(eni);
+      this.index(eni);
+    }
   }
 
   // --- lookups -----------------------------------------------------------------------------
@@ -70,7 +75,8 @@ export class SimModel {
 
   /** ENIs on the instance in any state (attaching and detaching ones hold a slot), primary first. */
   enisOn(instanceId: string): EniRecord[] {
-    return [...this.state.enis.values()].filter((e) => e.instanceId === instanceId).sort((a, b) => a.seq - b.seq);
+    const ids = this.byInstance.get(instanceId) ?? [];
+    return [...ids].map((id) => this.state.enis.get(id) as EniRecord).sort((a, b) => a.seq - b.seq);
   }
 
   // --- bookkeeping -------------------------------------------------------------------------
@@ -84,6 +90,19 @@ export class SimModel {
     history.push({ status, at: this.now() });
   }
 
+  /** Puts the ENI on an instance (with its device index), or takes it off when `instanceId` is undefined. */
+  placeOn(eni: EniRecord, instanceId: string | undefined, deviceIndex?: number): void {
+    this.unindex(eni);
+    if (instanceId === undefined) {
+      delete eni.instanceId;
+      delete eni.deviceIndex;
+      return;
+    }
+    eni.instanceId = instanceId;
+    eni.deviceIndex = deviceIndex ?? 0;
+    this.index(eni);
+  }
+
   nextSeq(): number {
     return this.state.nextSeq++;
   }
@@ -94,6 +113,7 @@ export class SimModel {
     while (this.state.enis.has(id) || this.state.history.has(id)) id = randomId('eni-');
     const eni: EniRecord = { ...fields, id, seq: this.nextSeq(), macAddress: this.newMac(), creationTime: ecsTime(this.now()) };
     this.state.enis.set(id, eni);
+    this.index(eni);
     this.record(id, eni.status);
     return eni;
   }
@@ -103,6 +123,7 @@ export class SimModel {
     const pool = this.pool(eni.vSwitchId);
     for (const ip of [eni.primaryIp, ...eni.secondaryIps]) pool.release(ip);
     this.macs.delete(eni.macAddress);
+    this.unindex(eni);
     this.state.enis.delete(eni.id);
     this.record(eni.id, 'Deleted');
   }
@@ -152,6 +173,23 @@ export class SimModel {
         return mac;
       }
     }
+  }
+
+  private index(eni: EniRecord): void {
+    if (eni.instanceId === undefined) return;
+    let ids = this.byInstance.get(eni.instanceId);
+    if (!ids) {
+      ids = new Set();
+      this.byInstance.set(eni.instanceId, ids);
+    }
+    ids.add(eni.id);
+  }
+
+  private unindex(eni: EniRecord): void {
+    if (eni.instanceId === undefined) return;
+    const ids = this.byInstance.get(eni.instanceId);
+    ids?.delete(eni.id);
+    if (ids?.size === 0) this.byInstance.delete(eni.instanceId);
   }
 
   /** On load from a state file: mark what the stored ENIs hold as taken. */

@@ -131,6 +131,31 @@ describe('ENI lifecycle', () => {
     assert.equal((history[2]?.at ?? 0) - (history[1]?.at ?? 0) >= 35, true);
   });
 
+  it('streams attach and detach events over the admin API', async () => {
+    const eniId = await create();
+    const events: AttachmentEvent[] = [];
+    const stop = await admin.events((event) => {
+      if (event.eniId === eniId) events.push(event);
+    });
+    try {
+      await attach(eniId, 'i-g7');
+      await waitForStatus(eniId, 'InUse');
+      await detach(eniId, 'i-g7');
+      await waitForStatus(eniId, 'Available');
+      for (let i = 0; i < 50 && events.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      const mac = running.sim.getEni(eniId)?.macAddress;
+      assert.deepEqual(
+        events.map((e) => [e.kind, e.instanceId, e.macAddress]),
+        [
+          ['attach', 'i-g7', mac],
+          ['detach', 'i-g7', mac],
+        ],
+      );
+    } finally {
+      stop();
+    }
+  });
+
   it('detaches (the detach event comes as the ENI leaves InUse) and deletes, after which the ENI is not found', async () => {
     const eniId = await create();
     await attach(eniId, 'i-g7');

@@ -85,6 +85,17 @@ describe('injected errors', () => {
     assert.ok(performance.now() - started >= 75);
   });
 
+  it('adds latencyMs.api to every call', async () => {
+    const slow = await startSimulator({ world: { ...WORLD, latencyMs: { api: 60 } } });
+    try {
+      const started = performance.now();
+      await clientsFor(slow).ecs.describeNetworkInterfaces(new $Ecs.DescribeNetworkInterfacesRequest({ regionId: REGION }));
+      assert.ok(performance.now() - started >= 55);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('refuses a malformed fault with 400', async () => {
     await assert.rejects(admin.addFault({ action: 'X', probability: 2, errorCode: 'InternalError' }), (e: { status?: number }) => e.status === 400);
     await assert.rejects(admin.addFault({ action: 'X' }), (e: { status?: number }) => e.status === 400);
