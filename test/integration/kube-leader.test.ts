@@ -50,7 +50,9 @@ describe('LeaderElector on a real Lease', () => {
       identity: c.identity,
       name: lease,
       logger,
-      onStartedLeading: () => (c.startedAt = Date.now()),
+      onStartedLeading: () => {
+        c.startedAt = Date.now();
+      },
       onStoppedLeading: () => (c.stoppedAt = Date.now()),
       setLeaderGauge: (v) => (c.gauge = v),
     });
