@@ -12,6 +12,7 @@ import type { CloudReason, RetryClass } from '../../src/cloud/errors.ts';
 import type { Eni, EniStatus } from '../../src/cloud/port.ts';
 import { ERROR_STATUS, startSimulator } from '../../src/sim/index.ts';
 import type { RunningSimulator, WorldSpec } from '../../src/sim/index.ts';
+import { ECS_SUCCESS_CODE } from '../../src/metrics.ts';
 
 const WORLD: WorldSpec = {
   regionId: 'cn-hangzhou',
@@ -296,7 +297,7 @@ describe('errors from the simulator, classified', () => {
     const err = await failure(ecs.describeInstance('i-a'));
     assertClass(err, 'Throttling.User', 'throttled', 'Throttled');
     assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 20_000 && err.retryAfterMs <= 30_000, `retryAfterMs ${err.retryAfterMs}`);
-    assert.deepEqual(observed, [['DescribeInstances', 'OK'], ['DescribeInstances', 'OK'], ['DescribeInstances', 'Throttling.User']]);
+    assert.deepEqual(observed, [['DescribeInstances', ECS_SUCCESS_CODE], ['DescribeInstances', ECS_SUCCESS_CODE], ['DescribeInstances', 'Throttling.User']]);
     assert.deepEqual(throttled, ['DescribeInstances']);
 
     simulator.sim.addFault({ action: 'AttachNetworkInterface', errorCode: 'Throttling', retryAfterMs: 1234, count: 1 });
