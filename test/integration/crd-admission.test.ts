@@ -3,7 +3,7 @@
 // two writers can each own their own condition; the printer columns read the status.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import { parse } from 'yaml';
 import {
@@ -34,6 +34,7 @@ type Spec = object;
 
 /** kubebuilder's naming: crds/<group>_<plural>.yaml. */
 const CRD_FILE = new URL(`../../crds/${GROUP}_${PLURAL}.yaml`, import.meta.url);
+const EXAMPLES = new URL('../../deploy/examples/', import.meta.url);
 
 const validSpec: ClaimSpec = {
   nodeName: 'node-a',
@@ -166,6 +167,16 @@ void describe('NetworkInterfaceClaim admission on a real kube-apiserver', () => 
     assert.deepEqual(created.spec, validSpec);
     const adopted = await create(nextName(), adoptSpec);
     assert.deepEqual(adopted.spec, adoptSpec);
+  });
+
+  void test('every example of deploy/examples/ is accepted as written', async () => {
+    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
+    assert.ok(files.length >= 5);
+    for (const file of files) {
+      const example = parse(readFileSync(new URL(file, EXAMPLES), 'utf8')) as NetworkInterfaceClaim;
+      const stored = (await api.createClusterCustomObject({ ...ref, body: example })) as NetworkInterfaceClaim;
+      assert.deepEqual(stored.spec, example.spec, file);
+    }
   });
 
   void test('the CRD is discoverable by its short name and category', async () => {
