@@ -13,7 +13,8 @@ export type Action =
   | { type: 'Delete'; eniId: string }
   /** The node agent cannot clean up (its node is gone or NotReady too long): release without it. */
   | { type: 'RemoveAgentFinalizer'; why: string }
-  | { type: 'RemoveFinalizer' }
+  /** Release done; `keptEniId`: the ENI stays (Retain, or not ours), so leak collection must spare it. */
+  | { type: 'RemoveFinalizer'; keptEniId?: string }
   /** The ENI is mid-transition: poll it (batched) until its status leaves `status`. */
   | { type: 'WatchEni'; eniId: string; status: 'Attaching' | 'Detaching' }
   /** The instance has no free ENI slot: wake when a claim on it releases one, or after `requeueAfterMs`. */

@@ -379,9 +379,15 @@ describe('decide: release', () => {
   it('never deletes an ENI without this cluster tag, and says so', () => {
     const untagged = eni({ tags: { [TAG_CLUSTER_ID]: 'c-other' } });
     const d = decide(facts({ claim: deleting({ spec: { reclaimPolicy: 'Delete', vSwitchId: undefined, networkInterfaceId: 'eni-1' } }), eni: { kind: 'present', eni: untagged } }));
-    assert.deepEqual(d.action, { type: 'RemoveFinalizer' });
+    assert.deepEqual(d.action, { type: 'RemoveFinalizer', keptEniId: 'eni-1' });
     assert.equal(d.event?.type, 'Warning');
     assert.equal(d.event?.reason, 'ForeignEniKept');
+  });
+
+  it('marks a kept ENI so that leak collection spares it', () => {
+    const d = decide(facts({ claim: deleting({ spec: { reclaimPolicy: 'Retain' } }), eni: { kind: 'present', eni: eni() } }));
+    assert.deepEqual(d.action, { type: 'RemoveFinalizer', keptEniId: 'eni-1' });
+    assert.deepEqual(decide(facts({ claim: deleting(), eni: { kind: 'gone', id: 'eni-1' } })).action, { type: 'RemoveFinalizer' });
   });
 
   it('records a Deleted event with the delete', () => {
@@ -393,6 +399,6 @@ describe('decide: release', () => {
   it('does not detach an adopted ENI from an instance the claim never attached it to', () => {
     const foreign = eni({ status: 'InUse', instanceId: 'i-z', tags: {} });
     const d = decide(facts({ claim: deleting({ spec: { vSwitchId: undefined, networkInterfaceId: 'eni-1' }, status: {} }), eni: { kind: 'present', eni: foreign } }));
-    assert.deepEqual(d.action, { type: 'RemoveFinalizer' });
+    assert.deepEqual(d.action, { type: 'RemoveFinalizer', keptEniId: 'eni-1' });
   });
 });

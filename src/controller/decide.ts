@@ -253,11 +253,11 @@ function decideRelease(f: ClaimFacts): Decision {
   if (eni.status === 'Attaching' || eni.status === 'Detaching') return releasing(f, eni, { type: 'WatchEni', eniId: eni.id, status: eni.status });
   if (eni.status === 'InUse') return releaseInUse(f, eni);
   if (reclaimPolicyOf(f.claim.spec) === 'Retain') {
-    return { action: removeFinalizer, event: { type: 'Normal', reason: REASONS.Retained, message: `kept ENI ${eni.id} (reclaimPolicy Retain)` } };
+    return { action: { type: 'RemoveFinalizer', keptEniId: eni.id }, event: { type: 'Normal', reason: REASONS.Retained, message: `kept ENI ${eni.id} (reclaimPolicy Retain)` } };
   }
   if (!isOwnedByCluster(eni, f.options.clusterId)) {
     const message = `kept ENI ${eni.id}: it does not carry this cluster's tag, and the controller deletes only ENIs it created`;
-    return { action: removeFinalizer, event: { type: 'Warning', reason: REASONS.ForeignEniKept, message } };
+    return { action: { type: 'RemoveFinalizer', keptEniId: eni.id }, event: { type: 'Warning', reason: REASONS.ForeignEniKept, message } };
   }
   const decision = releasing(f, eni, backoff(f, 'Delete') ?? { type: 'Delete', eniId: eni.id }, 'Deleting');
   return { ...decision, event: { type: 'Normal', reason: REASONS.Deleted, message: `deleted ENI ${eni.id}` } };
@@ -266,7 +266,7 @@ function decideRelease(f: ClaimFacts): Decision {
 function releaseInUse(f: ClaimFacts, eni: Eni): Decision {
   if (!mayDetach(f, eni)) {
     const message = `left ENI ${eni.id} attached to ${eni.instanceId}: the claim never attached it there`;
-    return { action: { type: 'RemoveFinalizer' }, event: { type: 'Normal', reason: REASONS.Retained, message } };
+    return { action: { type: 'RemoveFinalizer', keptEniId: eni.id }, event: { type: 'Normal', reason: REASONS.Retained, message } };
   }
   const since = Date.parse(f.claim.metadata.deletionTimestamp as unknown as string);
   const action = agentGate(f, Number.isNaN(since) ? f.nowMs : since) ?? backoff(f, 'Detach') ?? { type: 'Detach', eniId: eni.id, instanceId: eni.instanceId ?? '' };

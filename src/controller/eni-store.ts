@@ -31,6 +31,8 @@ export interface EniStoreOptions {
   logger: Pick<Logger, 'debug' | 'warn'>;
   /** Misses within this window share one DescribeNetworkInterfaces. Default 5 ms. */
   batchWindowMs?: number;
+  /** Told when a describe shows a known ENI changed (or gone) by someone else's doing. */
+  onObservedChange?: (id: string) => void;
 }
 
 export class EniStore {
@@ -77,11 +79,18 @@ export class EniStore {
     const seen = new Set<string>();
     for (const eni of enis) {
       seen.add(eni.id);
-      if (this.isNewer(eni.id, requestedAt)) this.set(eni.id, eni, this.entries.get(eni.id)?.mutatedAt ?? 0);
+      this.take(eni.id, eni, requestedAt);
     }
     for (const id of asked) {
-      if (!seen.has(id) && this.isNewer(id, requestedAt)) this.set(id, undefined, this.entries.get(id)?.mutatedAt ?? 0);
+      if (!seen.has(id)) this.take(id, undefined, requestedAt);
     }
+  }
+
+  private take(id: string, eni: Eni | undefined, requestedAt: number): void {
+    const entry = this.entries.get(id);
+    if (entry && entry.mutatedAt > requestedAt) return;
+    this.set(id, eni, entry?.mutatedAt ?? 0);
+    if (entry && this.options.onObservedChange && fingerprint(entry.eni) !== fingerprint(eni)) this.options.onObservedChange(id);
   }
 
   /** Records a local change made by a successful call (create, attach, modify…). */
@@ -120,10 +129,6 @@ export class EniStore {
     return this.entries.size;
   }
 
-  private isNewer(id: string, requestedAt: number): boolean {
-    return (this.entries.get(id)?.mutatedAt ?? 0) <= requestedAt;
-  }
-
   private set(id: string, eni: Eni | undefined, mutatedAt: number): void {
     this.entries.set(id, { eni, mutatedAt });
     const uid = eni ? claimUidOf(eni) : undefined;
@@ -156,4 +161,10 @@ export class EniStore {
       for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
     }
   }
+}
+
+/** What a claim's reconcile reads of an ENI: a change here is worth waking the claim. */
+function fingerprint(eni: Eni | undefined): string {
+  if (!eni) return 'gone';
+  return JSON.stringify([eni.status, eni.instanceId, [...eni.securityGroupIds].sort(), eni.secondaryIpAddresses]);
 }

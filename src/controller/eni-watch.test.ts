@@ -85,6 +85,19 @@ describe('EniStore', () => {
     assert.equal(store.findByClaimUid('u1'), undefined);
   });
 
+  it('tells of a change someone else made, not of its own mutations nor of new ENIs', () => {
+    const clock = new FakeClock(1_000);
+    const changed: string[] = [];
+    const store = new EniStore({ port: new FakeEcs(), clock, logger: silent, onObservedChange: (id) => changed.push(id) });
+    store.observe([eni('eni-1', { status: 'InUse', instanceId: 'i-1' })], clock.now());
+    store.mutate(eni('eni-1', { status: 'InUse', instanceId: 'i-1', securityGroupIds: ['sg-2'] }));
+    clock.advance(10);
+    store.observe([eni('eni-1', { status: 'InUse', instanceId: 'i-1', securityGroupIds: ['sg-2'] })], clock.now());
+    assert.deepEqual(changed, []);
+    store.observe([], clock.now(), ['eni-1']);
+    assert.deepEqual(changed, ['eni-1']);
+  });
+
   it('rejects every waiter of a failed describe, and asks again next time', async () => {
     const { clock, ecs, store } = setup();
     ecs.fail = new Error('throttled');
