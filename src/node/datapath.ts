@@ -1,0 +1,79 @@
+// The node's datapath as one interface: plan (read the kernel, decide), apply (one batch), check
+// (read again: what still differs). The agent only talks to this; tests of the agent's logic can
+// give it another implementation, and the kernel one is tested on real namespaces.
+import { describe, ipCommand, type Change } from './changes.ts';
+import type { IpRoute } from './iproute.ts';
+import { eniLinkNames, plan, type EniIntent, type EniOutcome, type Plan } from './plan.ts';
+import type { Sysctls } from './sysctl.ts';
+import { ENI_SYSCTLS } from './marks.ts';
+import type { SysctlName } from './kernel-state.ts';
+
+export interface Intents {
+  configure: readonly EniIntent[];
+  release: readonly EniIntent[];
+}
+
+export interface FailedChange {
+  change: Change;
+  message: string;
+}
+
+export interface ReconcileResult {
+  outcomes: Map<string, EniOutcome>;
+  applied: Change[];
+  failed: FailedChange[];
+  /** Changes still needed after applying (read back from the kernel); empty when converged. */
+  remaining: Change[];
+}
+
+export interface Datapath {
+  plan(intents: Intents): Promise<Plan>;
+  apply(changes: readonly Change[]): Promise<FailedChange[]>;
+  /** plan → apply → check, in one call. */
+  reconcile(intents: Intents): Promise<ReconcileResult>;
+}
+
+const SYSCTL_NAMES = Object.keys(ENI_SYSCTLS) as SysctlName[];
+
+export class KernelDatapath implements Datapath {
+  private readonly ip: IpRoute;
+  private readonly sysctls: Sysctls;
+
+  constructor(ip: IpRoute, sysctls: Sysctls) {
+    this.ip = ip;
+    this.sysctls = sysctls;
+  }
+
+  async plan(intents: Intents): Promise<Plan> {
+    const state = await this.ip.read();
+    const links = eniLinkNames([...intents.configure, ...intents.release], state);
+    const sysctls = await this.sysctls.read(links, SYSCTL_NAMES);
+    return plan({ configure: intents.configure, release: intents.release, state, sysctls });
+  }
+
+  async apply(changes: readonly Change[]): Promise<FailedChange[]> {
+    const failed: FailedChange[] = [];
+    const sysctlChanges = changes.filter((c) => c.op === 'sysctl-set');
+    const sysctlFailures = await this.sysctls.write(sysctlChanges.map(({ link, name, value }) => ({ link, name, value })));
+    for (const failure of sysctlFailures) {
+      const change = sysctlChanges.find((c) => c.link === failure.write.link && c.name === failure.write.name);
+      if (change) failed.push({ change, message: failure.message });
+    }
+    const batch = changes.filter((c) => ipCommand(c) !== undefined);
+    const failures = await this.ip.apply(batch.map((c) => ipCommand(c) ?? ''));
+    for (const failure of failures) {
+      const change = batch[failure.index];
+      if (change) failed.push({ change, message: `${describe(change)}: ${failure.message}` });
+    }
+    return failed;
+  }
+
+  async reconcile(intents: Intents): Promise<ReconcileResult> {
+    const planned = await this.plan(intents);
+    if (planned.changes.length === 0) return { outcomes: planned.outcomes, applied: [], failed: [], remaining: [] };
+    const failed = await this.apply(planned.changes);
+    const applied = planned.changes.filter((c) => !failed.some((f) => f.change === c));
+    const checked = await this.plan(intents);
+    return { outcomes: checked.outcomes, applied, failed, remaining: checked.changes };
+  }
+}
