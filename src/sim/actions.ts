@@ -6,6 +6,7 @@ import type { ActionContext } from './eni-actions.ts';
 import type { Answer } from './idempotency.ts';
 import { assignPrivateIpAddresses, modifyNetworkInterfaceAttribute, unassignPrivateIpAddresses } from './ip-actions.ts';
 import type { Params } from './params.ts';
+import { tagResources, untagResources } from './tag-actions.ts';
 
 export const ECS_VERSION = '2014-05-26';
 export const VPC_VERSION = '2016-04-28';
@@ -29,6 +30,8 @@ export const ACTIONS: Readonly<Record<string, ActionDef>> = {
   AssignPrivateIpAddresses: ecs(assignPrivateIpAddresses, true),
   UnassignPrivateIpAddresses: ecs(unassignPrivateIpAddresses, true),
   ModifyNetworkInterfaceAttribute: ecs(modifyNetworkInterfaceAttribute, true),
+  TagResources: ecs(tagResources, true),
+  UntagResources: ecs(untagResources, true),
   DescribeNetworkInterfaces: ecs(describeNetworkInterfaces, false),
   DescribeNetworkInterfaceAttribute: ecs(describeNetworkInterfaceAttribute, false),
   DescribeInstances: ecs(describeInstances, false),

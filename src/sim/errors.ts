@@ -1,5 +1,6 @@
 // The ECS error codes the simulator answers with, each with the HTTP status that real ECS gives it
-// (../shared/reference/ecs-api.md, "Error codes"). One table, so that a code never carries two statuses
+// (../shared/reference/ecs-api.md, "Error codes"; the tag codes from the TagResources and
+// UntagResources API reference). One table, so that a code never carries two statuses
 // by accident; a call site may override the status only where ECS itself does (e.g. 403 for
 // InvalidInstanceId.NotFound on attach).
 
@@ -12,6 +13,9 @@ export const ERROR_STATUS = {
   'InvalidSecurityGroupId.NotFound': 404,
   'InvalidRegionId.NotFound': 404,
   'InvalidAction.NotFound': 400,
+  // the tag APIs (TagResources, UntagResources) name resources generically
+  'InvalidResourceId.NotFound': 404,
+  'InvalidResourceType.NotFound': 404,
   // wrong state
   'InvalidOperation.InvalidEniState': 400,
   'InvalidOperation.InvalidEcsState': 400,
@@ -24,6 +28,7 @@ export const ERROR_STATUS = {
   'InvalidVSwitchId.IpNotEnough': 403,
   'QuotaExceeded.PrivateIpAddress': 403,
   'QuotaExceed.Tags': 403,
+  'OperationDenied.QuotaExceed': 400, // TagResources: the resource would carry more than 20 tags
   // mismatch
   'InvalidOperation.AvailabilityZoneMismatch': 403,
   'InvalidOperation.VpcMismatch': 403,

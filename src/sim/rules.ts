@@ -1,8 +1,9 @@
 // Input rules that ECS enforces on ENI parameters (../shared/reference/ecs-api.md, "Other limits"),
-// shared by the create and modify actions.
+// shared by the create, modify and tag actions.
 import { SimError, invalid } from './errors.ts';
 import type { SimModel } from './model.ts';
 import type { Params } from './params.ts';
+import type { EniRecord } from './state.ts';
 
 export const MAX_SECURITY_GROUPS = 5;
 export const MAX_TAGS = 20;
@@ -26,9 +27,16 @@ export function securityGroupsIn(model: SimModel, ids: string[], vpcId: string, 
   return ids;
 }
 
-export function tagsOf(params: Params): { key: string; value: string }[] {
+/** CreateNetworkInterface's Tag.N: at most 20, each within the rules of checkTags. */
+export function tagsOf(params: Params): EniRecord['tags'] {
   const tags = params.tags();
   if (tags.length > MAX_TAGS) throw new SimError('QuotaExceed.Tags', `At most ${MAX_TAGS} tags.`);
+  checkTags(tags);
+  return tags;
+}
+
+/** Keys and values within ECS's tag rules, no key twice. */
+export function checkTags(tags: EniRecord['tags']): void {
   const keys = new Set<string>();
   for (const { key, value } of tags) {
     if (key.length > 128 || /^(aliyun|acs:)/i.test(key) || URL_PREFIX.test(key)) {
@@ -38,7 +46,6 @@ export function tagsOf(params: Params): { key: string; value: string }[] {
     if (keys.has(key)) throw invalid('Tag.N.Key', `duplicate tag key ${key}`);
     keys.add(key);
   }
-  return tags;
 }
 
 export function nameOf(params: Params): string | undefined {
