@@ -28,6 +28,8 @@ export interface AlibabaCloudEcsOptions extends CallerOptions {
 /** DescribeNetworkInterfaces takes 1–100 NetworkInterfaceId.N and pages of up to 500. */
 const IDS_PER_DESCRIBE = 100;
 const DESCRIBE_PAGE_SIZE = 500;
+/** UntagResources takes 1–20 TagKey.N. */
+const KEYS_PER_UNTAG = 20;
 /** Instance type quotas change only with a new generation of hardware (Terway keeps them 15 days). */
 const INSTANCE_TYPE_TTL_MS = 24 * 3600_000;
 /** A vSwitch's CIDR and zone never change; one that does not exist may be created soon. */
@@ -145,6 +147,18 @@ export class AlibabaCloudEcs implements EcsPort {
       securityGroupId: securityGroupIds,
     });
     await this.caller.call('ModifyNetworkInterfaceAttribute', () => this.ecs.modifyNetworkInterfaceAttribute(request));
+  }
+
+  async untagNetworkInterface(eniId: string, tagKeys: string[]): Promise<void> {
+    for (let i = 0; i < tagKeys.length; i += KEYS_PER_UNTAG) {
+      const request = new $Ecs.UntagResourcesRequest({
+        regionId: this.regionId,
+        resourceType: 'eni',
+        resourceId: [eniId],
+        tagKey: tagKeys.slice(i, i + KEYS_PER_UNTAG),
+      });
+      await this.caller.remove('UntagResources', () => this.ecs.untagResources(request));
+    }
   }
 
   async describeInstance(instanceId: string): Promise<Instance | undefined> {

@@ -32,6 +32,7 @@ export const DEFAULT_MAX_CONCURRENT_CALLS = 64;
 const ALREADY_DONE: Partial<Record<EcsAction, ReadonlySet<string>>> = {
   DetachNetworkInterface: new Set(['InvalidEniId.NotFound', 'InvalidEcsId.NotFound', 'InvalidInstanceId.NotFound']),
   DeleteNetworkInterface: new Set(['InvalidEniId.NotFound']),
+  UntagResources: new Set(['InvalidResourceId.NotFound']), // a resource that is gone carries no tags
 };
 
 export class EcsCaller {
@@ -54,8 +55,8 @@ export class EcsCaller {
     return this.inFlight.add(() => this.timed(action, send));
   }
 
-  /** A detach or delete: the resource already being gone counts as done. */
-  async remove(action: 'DetachNetworkInterface' | 'DeleteNetworkInterface', send: () => Promise<unknown>): Promise<void> {
+  /** A detach, delete or untag: the resource already being gone counts as done. */
+  async remove(action: 'DetachNetworkInterface' | 'DeleteNetworkInterface' | 'UntagResources', send: () => Promise<unknown>): Promise<void> {
     try {
       await this.call(action, send);
     } catch (err) {

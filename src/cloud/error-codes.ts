@@ -1,7 +1,8 @@
 // Every ECS/VPC error code the controller acts on, in one table: the HTTP status ECS answers
 // with, how the work queue should retry it, and the reason a claim condition shows.
 // Sources: ../shared/reference/ecs-api.md (from the API reference of each action:
-// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-<action>, and the common
+// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-<action> (the tag codes from
+// api-ecs-2014-05-26-tagresources and -untagresources), and the common
 // errors at https://api.aliyun.com/document/Ecs/2014-05-26/errorCode) and Terway's
 // pkg/aliyun/client/errors (what Terway retries and what it treats as done).
 
@@ -60,6 +61,9 @@ export const ECS_ERROR_CODES: Readonly<Record<string, CodeRule>> = {
   'InvalidVSwitchId.NotFound': rule(404, 'permanent', 'VSwitchNotFound'),
   'InvalidSecurityGroupId.NotFound': rule(404, 'permanent', 'SecurityGroupNotFound'),
   'InvalidRegionId.NotFound': rule(404, 'permanent', 'InvalidParameter'), // a misconfigured --region
+  // The tag APIs name resources generically; the only resources the controller tags are ENIs.
+  'InvalidResourceId.NotFound': rule(404, 'notFound', 'EniNotFound'),
+  'InvalidResourceType.NotFound': rule(404, 'permanent', 'InvalidParameter'),
 
   // Wrong state. An ENI mid-transition settles by itself; an instance type that only attaches
   // while Stopped needs a person (no dedicated code is documented; these two are the closest).
@@ -76,6 +80,7 @@ export const ECS_ERROR_CODES: Readonly<Record<string, CodeRule>> = {
   'InvalidVSwitchId.IpNotEnough': rule(403, 'permanent', 'VSwitchIpExhausted'),
   SecurityGroupInstanceLimitExceed: rule(403, 'permanent', 'SecurityGroupQuotaExceeded'),
   'QuotaExceed.Tags': rule(403, 'permanent', 'InvalidParameter'),
+  'OperationDenied.QuotaExceed': rule(400, 'permanent', 'InvalidParameter'), // TagResources: over 20 tags on a resource
 
   // Mismatch between the ENI's vSwitch and the instance.
   'InvalidOperation.AvailabilityZoneMismatch': rule(403, 'permanent', 'ZoneMismatch'),

@@ -71,7 +71,7 @@ export interface VSwitch {
 
 /**
  * Failures are thrown as CloudError (src/cloud/errors.ts), which carries the ECS code, a retry
- * class and the condition reason to show on the claim. NotFound on detach and delete is success.
+ * class and the condition reason to show on the claim. NotFound on detach, delete and untag is success.
  */
 export interface EcsPort {
   createNetworkInterface(input: CreateEniInput): Promise<Eni>;
@@ -82,6 +82,11 @@ export interface EcsPort {
   assignPrivateIpAddresses(eniId: string, count: number, clientToken: string): Promise<string[]>;
   unassignPrivateIpAddresses(eniId: string, ips: string[]): Promise<void>;
   modifySecurityGroups(eniId: string, securityGroupIds: string[]): Promise<void>;
+  /**
+   * Removes these tag keys from the ENI (UntagResources); keys it does not carry are no error. An
+   * ENI that is gone needs no untagging: NotFound is success.
+   */
+  untagNetworkInterface(eniId: string, tagKeys: string[]): Promise<void>;
   describeInstance(instanceId: string): Promise<Instance | undefined>;
   /** Cached; one request per instance type even when many callers ask at once. */
   instanceTypeQuota(instanceType: string): Promise<InstanceTypeQuota>;

@@ -8,6 +8,9 @@ test("every action has a default, and the defaults are Terway's", () => {
   assert.equal(DEFAULT_RATE_LIMITS_PER_MINUTE.DescribeNetworkInterfaces, 800);
   assert.equal(DEFAULT_RATE_LIMITS_PER_MINUTE.DetachNetworkInterface, 400);
   assert.equal(DEFAULT_RATE_LIMITS_PER_MINUTE.DescribeVSwitches, 300);
+  // Terway has no figure for the tag APIs: its default.
+  assert.equal(DEFAULT_RATE_LIMITS_PER_MINUTE.TagResources, 500);
+  assert.equal(DEFAULT_RATE_LIMITS_PER_MINUTE.UntagResources, 500);
 });
 
 test('parseRateLimits reads a flag value and refuses typos and nonsense', () => {

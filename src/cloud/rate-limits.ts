@@ -9,6 +9,8 @@ export const ECS_ACTIONS = [
   'AssignPrivateIpAddresses',
   'UnassignPrivateIpAddresses',
   'ModifyNetworkInterfaceAttribute',
+  'TagResources',
+  'UntagResources',
   'DescribeInstances',
   'DescribeInstanceTypes',
   'DescribeVSwitches', // VPC 2016-04-28
@@ -18,7 +20,7 @@ export type EcsAction = (typeof ECS_ACTIONS)[number];
 /**
  * Terway's token buckets (n a minute, burst n; ../shared/reference/terway.md):
  * 500 unless listed; Describe 800; Detach, Assign/Unassign and DescribeInstanceTypes 400;
- * DescribeVSwitches 300.
+ * DescribeVSwitches 300. Terway has no figure for TagResources and UntagResources: its default 500.
  */
 export const DEFAULT_RATE_LIMITS_PER_MINUTE: Readonly<Record<EcsAction, number>> = {
   CreateNetworkInterface: 500,
@@ -29,6 +31,8 @@ export const DEFAULT_RATE_LIMITS_PER_MINUTE: Readonly<Record<EcsAction, number>>
   AssignPrivateIpAddresses: 400,
   UnassignPrivateIpAddresses: 400,
   ModifyNetworkInterfaceAttribute: 500,
+  TagResources: 500,
+  UntagResources: 500,
   DescribeInstances: 500,
   DescribeInstanceTypes: 400,
   DescribeVSwitches: 300,

@@ -13,6 +13,7 @@ import type { Eni, EniStatus } from '../../src/cloud/port.ts';
 import { ERROR_STATUS, startSimulator } from '../../src/sim/index.ts';
 import type { RunningSimulator, WorldSpec } from '../../src/sim/index.ts';
 import { ECS_SUCCESS_CODE } from '../../src/metrics.ts';
+import { TAG_CLAIM_NAME, TAG_CLAIM_UID, TAG_CLUSTER_ID, TERWAY_EXCLUDED_TAG } from '../../src/api/names.ts';
 
 const WORLD: WorldSpec = {
   regionId: 'cn-hangzhou',
@@ -370,6 +371,33 @@ describe('rate limits and credentials', () => {
     assertClass(await failure(unknownKey.createNetworkInterface(createInput({}))), 'InvalidAccessKeyId.NotFound', 'auth', 'CloudAuthFailed');
     assert.equal(calls('CreateNetworkInterface', 'InvalidAccessKeyId.NotFound'), 1);
     assert.equal(calls('CreateNetworkInterface', 'OK'), 0);
+  });
+});
+
+describe('untagging', () => {
+  test("untagNetworkInterface drops the ownership tags and keeps the rest; a gone ENI is success; failures still fail", async () => {
+    const ecs = adapter();
+    const owned = { [TAG_CLUSTER_ID]: 'c-untag', [TAG_CLAIM_UID]: 'uid-1', [TAG_CLAIM_NAME]: 'db-0', [TERWAY_EXCLUDED_TAG.key]: TERWAY_EXCLUDED_TAG.value, team: 'storage' };
+    const eni = await ecs.createNetworkInterface(createInput(owned));
+    await ecs.untagNetworkInterface(eni.id, [TAG_CLUSTER_ID, TAG_CLAIM_UID, TAG_CLAIM_NAME]);
+    const [now] = await ecs.describeNetworkInterfaces({ ids: [eni.id] });
+    assert.deepEqual(now?.tags, { [TERWAY_EXCLUDED_TAG.key]: TERWAY_EXCLUDED_TAG.value, team: 'storage' });
+    assert.deepEqual(await ecs.describeNetworkInterfaces({ tags: { [TAG_CLUSTER_ID]: 'c-untag' } }), []);
+    assert.equal(calls('UntagResources', 'OK'), 1);
+
+    await ecs.untagNetworkInterface(eni.id, []); // nothing to do: no call
+    assert.equal(calls('UntagResources'), 1);
+    // UntagResources takes at most 20 TagKey.N: 25 keys go in two calls.
+    await ecs.untagNetworkInterface(eni.id, Array.from({ length: 25 }, (_, i) => `absent-${i}`));
+    assert.equal(calls('UntagResources', 'OK'), 3);
+
+    simulator.sim.addFault({ action: 'UntagResources', errorCode: 'InternalError', count: 1 });
+    assertClass(await failure(ecs.untagNetworkInterface(eni.id, ['team'])), 'InternalError', 'transient', 'CloudUnavailable');
+
+    await ecs.deleteNetworkInterface(eni.id);
+    await waitForStatus(ecs, eni.id, 'gone');
+    await ecs.untagNetworkInterface(eni.id, [TAG_CLUSTER_ID]);
+    assert.equal(calls('UntagResources', 'InvalidResourceId.NotFound'), 1);
   });
 });
 
