@@ -1,0 +1,239 @@
+// The node agent assembled: an informer on this node's claims and an `ip monitor` feed one work
+// queue with a single key, the node. Each reconcile looks at all of the node's claims at once,
+// because the kernel is one shared thing (free tables, stale rules, addresses on other links):
+// add the finalizer to claims attached here, plan and apply for all of them, report each claim's
+// outcome, and let go of released claims once nothing of theirs is left in the kernel. A periodic
+// reconcile backs the event-driven one up; each pass is idempotent, so extra passes are harmless.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { NetworkInterfaceClaim } from '../api/claim.ts';
+import { AGENT_FIELD_MANAGER, AGENT_FINALIZER, NODE_LABEL } from '../api/names.ts';
+import { ClaimClient, claimInformer } from '../kube/claims.ts';
+import { realClock, type Clock } from '../kube/clock.ts';
+import type { Informer } from '../kube/informer.ts';
+import { Controller, type ReconcileResult as QueueResult } from '../kube/runner.ts';
+import { WorkQueue } from '../kube/workqueue.ts';
+import type { NodeAgentProcessMetrics } from '../metrics.ts';
+import { kindOf, type Change, type ChangeKind } from './changes.ts';
+import type { Datapath, ReconcileResult } from './datapath.ts';
+import { DEFAULT_HOTPLUG, InterfaceWaits, type HotplugPolicy } from './hotplug.ts';
+import { roleOf, type ClaimRole } from './intent.ts';
+import { KernelMonitor } from './monitor.ts';
+import type { EniIntent } from './plan.ts';
+import { agentStatus, CONFIGURED_REASONS, isReported, type Report } from './report.ts';
+import { reportFor } from './outcome.ts';
+
+export const AGENT_CONTROLLER_NAME = 'node-agent';
+const NODE_KEY = 'node';
+const DRIFT_KINDS: readonly ChangeKind[] = ['link', 'address', 'route', 'rule', 'sysctl'];
+
+export interface NodeAgentOptions {
+  kubeConfig: KubeConfig;
+  nodeName: string;
+  datapath: Datapath;
+  /** The `ip monitor` command line (IpRoute.monitorCommand); unset: periodic reconciles only. */
+  monitorCommand?: readonly string[];
+  logger: Logger;
+  metrics?: NodeAgentProcessMetrics;
+  clock?: Clock;
+  /** Full reconcile at least this often. Default 60 s. */
+  resyncMs?: number;
+  hotplug?: HotplugPolicy;
+  /** Give up waiting for the informer after this long. Default 2 min. */
+  cacheSyncTimeoutMs?: number;
+  /** Abort a reconcile after this long. Default 30 s. */
+  reconcileTimeoutMs?: number;
+}
+
+/** What the claim asks of the kernel; the recorded table is only a memory of the answer. */
+function signature(intent: EniIntent): string {
+  const { recordedTable: _recorded, ...asked } = intent;
+  return JSON.stringify(asked);
+}
+
+type Role<R extends ClaimRole['role']> = Extract<ClaimRole, { role: R }> & { claim: NetworkInterfaceClaim };
+
+export class NodeAgent {
+  private readonly options: NodeAgentOptions;
+  private readonly clock: Clock;
+  private readonly claims: Informer<NetworkInterfaceClaim>;
+  private readonly client: ClaimClient;
+  private readonly queue: WorkQueue;
+  private readonly runner: Controller;
+  private readonly monitor: KernelMonitor | undefined;
+  private readonly waits: InterfaceWaits;
+  /** Intent of each claim last reported Configured=True: changes for it now are drift repairs. */
+  private readonly settled = new Map<string, string>();
+  /** Last intent seen per claim, to release it even when its status no longer says where it was. */
+  private readonly lastIntent = new Map<string, EniIntent>();
+  private firstPassDone = false;
+
+  constructor(options: NodeAgentOptions) {
+    this.options = options;
+    const clock = (this.clock = options.clock ?? realClock);
+    const { kubeConfig, logger, metrics, nodeName } = options;
+    this.claims = claimInformer(kubeConfig, { logger, clock, labelSelector: `${NODE_LABEL}=${nodeName}` });
+    this.client = new ClaimClient(kubeConfig);
+    this.queue = new WorkQueue({ name: AGENT_CONTROLLER_NAME, clock, ...(metrics ? { metrics: metrics.forQueue(AGENT_CONTROLLER_NAME) } : {}) });
+    this.runner = new Controller({
+      name: AGENT_CONTROLLER_NAME,
+      queue: this.queue,
+      reconcile: async () => this.reconcile(),
+      logger: logger.child({ node: nodeName }),
+      clock,
+      reconcileTimeoutMs: options.reconcileTimeoutMs ?? 30_000,
+      ...(metrics ? { metrics: metrics.forController(AGENT_CONTROLLER_NAME) } : {}),
+    });
+    this.waits = new InterfaceWaits(clock, options.hotplug ?? DEFAULT_HOTPLUG);
+    if (options.monitorCommand) {
+      this.monitor = new KernelMonitor({
+        command: options.monitorCommand,
+        clock,
+        onChange: () => this.queue.add(NODE_KEY),
+        onExit: (detail) => logger.warn({ detail }, 'ip monitor exited; restarting it'),
+      });
+    }
+    for (const kind of DRIFT_KINDS) metrics?.agentDriftRepairs.inc({ kind }, 0);
+    for (const event of ['add', 'update', 'delete'] as const) this.claims.on(event, () => this.queue.add(NODE_KEY));
+  }
+
+  /** Starts the informer, waits for its cache (never reconciles on a partial view), then the rest. */
+  async start(): Promise<void> {
+    this.claims.start();
+    const timeout = this.options.cacheSyncTimeoutMs ?? 120_000;
+    if (!(await this.claims.waitForSync(timeout))) throw new Error(`claim informer did not sync within ${timeout} ms`);
+    this.monitor?.start();
+    this.runner.start();
+    this.queue.add(NODE_KEY);
+  }
+
+  /** The cache is synced and the first full pass over the kernel has run. */
+  ready(): boolean {
+    return this.claims.hasSynced() && this.firstPassDone;
+  }
+
+  async stop(): Promise<void> {
+    this.monitor?.stop();
+    await this.runner.stop({ drain: true });
+    await this.claims.stop();
+  }
+
+  private async reconcile(): Promise<QueueResult> {
+    const { nodeName, logger } = this.options;
+    const roles = this.claims.list().map((claim) => ({ claim, ...roleOf(claim, nodeName) }));
+    const errors: unknown[] = [];
+    const configure = await this.holdFinalizers(roles.filter((r): r is Role<'configure'> => r.role === 'configure'), errors);
+    const release = roles.filter((r): r is Role<'release'> => r.role === 'release');
+    for (const { intent } of configure) this.lastIntent.set(intent.claim, intent);
+    const releaseIntents = this.releaseIntents(release, configure);
+    const started = this.clock.now();
+    const result = await this.options.datapath.reconcile({ configure: configure.map((c) => c.intent), release: releaseIntents });
+    this.record(result, configure, (this.clock.now() - started) / 1000);
+    if (result.applied.length > 0) logger.info({ changes: result.applied.length, failed: result.failed.length }, 'kernel changed');
+    let retryMs = this.options.resyncMs ?? 60_000;
+    for (const entry of configure) {
+      const { report, retryAfterMs } = this.reportOf(entry.intent, result);
+      if (retryAfterMs !== undefined) retryMs = Math.min(retryMs, retryAfterMs);
+      if (report) await this.write(entry.claim, report).catch((err: unknown) => errors.push(err));
+    }
+    await this.letGo(release, result, releaseIntents, errors);
+    await this.reportDisabled(roles.filter((r) => r.role === 'disabled').map((r) => r.claim), errors);
+    this.firstPassDone = true;
+    if (errors.length > 0) throw new AggregateError(errors, `${errors.length} claim update(s) failed`);
+    return result.failed.length > 0 || result.remaining.length > 0 ? { requeue: true } : { requeueAfterMs: retryMs };
+  }
+
+  /** Adds the agent's finalizer before anything is set in the kernel; claims it failed for wait. */
+  private async holdFinalizers(entries: Role<'configure'>[], errors: unknown[]): Promise<Role<'configure'>[]> {
+    const held: Role<'configure'>[] = [];
+    for (const entry of entries) {
+      if (entry.claim.metadata.finalizers?.includes(AGENT_FINALIZER)) {
+        held.push(entry);
+        continue;
+      }
+      try {
+        held.push({ ...entry, claim: await this.client.addFinalizer(entry.claim, AGENT_FINALIZER) });
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    return held;
+  }
+
+  /** Released claims, plus claims that vanished from the cache while the kernel may still carry their addresses. */
+  private releaseIntents(release: Role<'release'>[], configure: Role<'configure'>[]): EniIntent[] {
+    const present = new Set(this.claims.list().map((c) => c.metadata.name));
+    const intents = release.flatMap((r) => r.intent ?? this.lastIntent.get(r.claim.metadata.name ?? '') ?? []);
+    for (const [name, intent] of this.lastIntent) {
+      if (!present.has(name) && !configure.some((c) => c.intent.claim === name)) intents.push(intent);
+    }
+    return intents;
+  }
+
+  private reportOf(intent: EniIntent, result: ReconcileResult): { report?: Report; retryAfterMs?: number } {
+    const outcome = result.outcomes.get(intent.claim);
+    if (outcome && !outcome.configured && outcome.reason === 'InterfaceNotFound') {
+      const verdict = this.waits.missing(intent.claim, intent.mac);
+      return verdict.report ? { report: reportFor(intent, result), retryAfterMs: verdict.retryAfterMs } : { retryAfterMs: verdict.retryAfterMs };
+    }
+    this.waits.forget(intent.claim);
+    const report = reportFor(intent, result);
+    if (report.configured) this.settled.set(intent.claim, signature(intent));
+    else this.settled.delete(intent.claim);
+    return { report };
+  }
+
+  private async write(claim: NetworkInterfaceClaim, report: Report): Promise<void> {
+    if (isReported(claim, report)) return;
+    const name = claim.metadata.name ?? '';
+    await this.client.applyStatus(name, AGENT_FIELD_MANAGER, agentStatus(claim, report, new Date(this.clock.now())));
+    this.options.logger.info({ claim: name, reason: report.reason, message: report.message }, 'reported Configured');
+  }
+
+  /** Drops the finalizer of each released claim whose kernel state is all gone. */
+  private async letGo(release: Role<'release'>[], result: ReconcileResult, intents: EniIntent[], errors: unknown[]): Promise<void> {
+    const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
+    for (const { claim, why } of release) {
+      const name = claim.metadata.name ?? '';
+      if (pending.has(name)) continue;
+      try {
+        // A claim moved to another node keeps living: take the agent's fields off it first.
+        if (!claim.metadata.deletionTimestamp) await this.client.applyStatus(name, AGENT_FIELD_MANAGER, {});
+        await this.client.removeFinalizer(claim, AGENT_FINALIZER);
+        this.forget(name);
+        this.options.logger.info({ claim: name, why }, 'released the claim: its kernel state is gone');
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    for (const intent of intents) if (!pending.has(intent.claim) && !release.some((r) => r.claim.metadata.name === intent.claim)) this.forget(intent.claim);
+  }
+
+  private forget(name: string): void {
+    this.lastIntent.delete(name);
+    this.settled.delete(name);
+    this.waits.forget(name);
+  }
+
+  private async reportDisabled(claims: NetworkInterfaceClaim[], errors: unknown[]): Promise<void> {
+    const report: Report = {
+      configured: false,
+      reason: CONFIGURED_REASONS.RoutingDisabled,
+      message: "routing.mode None: the agent leaves the node's kernel alone",
+    };
+    for (const claim of claims) await this.write(claim, report).catch((err: unknown) => errors.push(err));
+  }
+
+  /** Metrics: drift repairs by kind (changes to claims already reported configured), apply time, count. */
+  private record(result: ReconcileResult, configure: Role<'configure'>[], seconds: number): void {
+    const { metrics } = this.options;
+    if (!metrics) return;
+    const touched = new Set(result.applied.map((c) => c.claim));
+    for (const claim of touched) if (claim !== undefined) metrics.agentApplyDuration.observe(seconds);
+    const intents = new Map(configure.map((c) => [c.intent.claim, signature(c.intent)]));
+    const isRepair = (change: Change): boolean =>
+      change.claim !== undefined && this.settled.get(change.claim) !== undefined && this.settled.get(change.claim) === intents.get(change.claim);
+    for (const change of result.applied.filter(isRepair)) metrics.agentDriftRepairs.inc({ kind: kindOf(change) });
+    metrics.agentInterfacesConfigured.set([...result.outcomes.values()].filter((o) => o.configured).length);
+  }
+}

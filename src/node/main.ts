@@ -1,0 +1,78 @@
+// `ecs-eni-controller node-agent`: flags → logger, metrics, the HTTP endpoints, the kernel
+// datapath (of --netns or the agent's own namespace), then the NodeAgent until SIGTERM/SIGINT.
+// Stopping leaves the kernel as it is: the ENIs keep working while the agent restarts.
+import type { Logger } from 'pino';
+import { startHttpServer } from '../health.ts';
+import { loadKubeConfig } from '../kube/config.ts';
+import { createLogger } from '../logging.ts';
+import { createMetrics } from '../metrics.ts';
+import { NodeAgent } from './agent.ts';
+import { KernelDatapath } from './datapath.ts';
+import { FlagError, parseAgentFlags, USAGE, type AgentFlags } from './flags.ts';
+import { DEFAULT_HOTPLUG } from './hotplug.ts';
+import { IpRoute } from './iproute.ts';
+import { MONITORED_OBJECTS } from './monitor.ts';
+import { Sysctls } from './sysctl.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  let flags: AgentFlags;
+  try {
+    flags = parseAgentFlags(argv);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const logger = createLogger({ level: flags.logLevel, name: 'node-agent' });
+  try {
+    return await run(flags, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'node agent failed');
+    return 1;
+  }
+}
+
+function waitForStopSignal(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      logger.info({ signal }, 'stopping; the kernel keeps its configuration');
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function run(flags: AgentFlags, logger: Logger): Promise<number> {
+  const metrics = createMetrics('node-agent');
+  const kubeConfig = loadKubeConfig(flags.kubeconfig);
+  const netns = flags.netns ? { netns: flags.netns } : {};
+  const ip = new IpRoute(netns);
+  const agent = new NodeAgent({
+    kubeConfig,
+    nodeName: flags.nodeName,
+    datapath: new KernelDatapath(ip, new Sysctls(netns)),
+    monitorCommand: ip.monitorCommand(MONITORED_OBJECTS),
+    logger: logger.child({ node: flags.nodeName, ...netns }),
+    metrics,
+    resyncMs: flags.resyncMs,
+    hotplug: { ...DEFAULT_HOTPLUG, graceMs: flags.interfaceWaitMs },
+    cacheSyncTimeoutMs: flags.cacheSyncTimeoutMs,
+  });
+  const stopped = waitForStopSignal(logger);
+  const http =
+    flags.metricsBindAddress === '0'
+      ? undefined
+      : await startHttpServer({ address: flags.metricsBindAddress, registry: metrics.registry, readiness: () => agent.ready(), logger });
+  try {
+    await agent.start();
+    logger.info('node agent started');
+    await stopped;
+    return 0;
+  } finally {
+    await agent.stop();
+    await http?.close();
+  }
+}
