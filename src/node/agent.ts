@@ -25,6 +25,8 @@ import { reportFor } from './outcome.ts';
 
 export const AGENT_CONTROLLER_NAME = 'node-agent';
 const NODE_KEY = 'node';
+/** How long a report just written is trusted over a cache that does not show it yet. */
+const WRITE_MEMORY_MS = 5_000;
 const DRIFT_KINDS: readonly ChangeKind[] = ['link', 'address', 'route', 'rule', 'sysctl'];
 
 export interface NodeAgentOptions {
@@ -66,6 +68,8 @@ export class NodeAgent {
   private readonly settled = new Map<string, string>();
   /** Last intent seen per claim, to release it even when its status no longer says where it was. */
   private readonly lastIntent = new Map<string, EniIntent>();
+  /** The last report written per claim, and when: the cache may not show it yet. */
+  private readonly written = new Map<string, { key: string; at: number }>();
   private firstPassDone = false;
 
   constructor(options: NodeAgentOptions) {
@@ -131,11 +135,13 @@ export class NodeAgent {
     this.record(result, configure, (this.clock.now() - started) / 1000);
     if (result.applied.length > 0) logger.info({ changes: result.applied.length, failed: result.failed.length }, 'kernel changed');
     let retryMs = this.options.resyncMs ?? 60_000;
+    const writes: Promise<void>[] = [];
     for (const entry of configure) {
       const { report, retryAfterMs } = this.reportOf(entry.intent, result);
       if (retryAfterMs !== undefined) retryMs = Math.min(retryMs, retryAfterMs);
-      if (report) await this.write(entry.claim, report).catch((err: unknown) => errors.push(err));
+      if (report) writes.push(this.write(entry.claim, report).catch((err: unknown) => void errors.push(err)));
     }
+    await Promise.all(writes);
     await this.letGo(release, result, releaseIntents, errors);
     await this.reportDisabled(roles.filter((r) => r.role === 'disabled').map((r) => r.claim), errors);
     this.firstPassDone = true;
@@ -143,21 +149,20 @@ export class NodeAgent {
     return result.failed.length > 0 || result.remaining.length > 0 ? { requeue: true } : { requeueAfterMs: retryMs };
   }
 
-  /** Adds the agent's finalizer before anything is set in the kernel; claims it failed for wait. */
+  /** Adds the agent's finalizer (all claims at once) before anything is set in the kernel; claims it failed for wait. */
   private async holdFinalizers(entries: Role<'configure'>[], errors: unknown[]): Promise<Role<'configure'>[]> {
-    const held: Role<'configure'>[] = [];
-    for (const entry of entries) {
-      if (entry.claim.metadata.finalizers?.includes(AGENT_FINALIZER)) {
-        held.push(entry);
-        continue;
-      }
-      try {
-        held.push({ ...entry, claim: await this.client.addFinalizer(entry.claim, AGENT_FINALIZER) });
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    return held;
+    const held = await Promise.all(
+      entries.map(async (entry) => {
+        if (entry.claim.metadata.finalizers?.includes(AGENT_FINALIZER)) return entry;
+        try {
+          return { ...entry, claim: await this.client.addFinalizer(entry.claim, AGENT_FINALIZER) };
+        } catch (err) {
+          errors.push(err);
+          return undefined;
+        }
+      }),
+    );
+    return held.filter((entry): entry is Role<'configure'> => entry !== undefined);
   }
 
   /** Released claims, plus claims that vanished from the cache while the kernel may still carry their addresses. */
@@ -186,32 +191,36 @@ export class NodeAgent {
   private async write(claim: NetworkInterfaceClaim, report: Report): Promise<void> {
     if (isReported(claim, report)) return;
     const name = claim.metadata.name ?? '';
+    const key = JSON.stringify([claim.metadata.generation, report]);
+    const last = this.written.get(name);
+    // The cache lags our own writes: the same report, just written, is not written again.
+    if (last?.key === key && this.clock.now() - last.at < WRITE_MEMORY_MS) return;
     await this.client.applyStatus(name, AGENT_FIELD_MANAGER, agentStatus(claim, report, new Date(this.clock.now())));
+    this.written.set(name, { key, at: this.clock.now() });
     this.options.logger.info({ claim: name, reason: report.reason, message: report.message }, 'reported Configured');
   }
 
   /** Drops the finalizer of each released claim whose kernel state is all gone. */
   private async letGo(release: Role<'release'>[], result: ReconcileResult, intents: EniIntent[], errors: unknown[]): Promise<void> {
     const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
-    for (const { claim, why } of release) {
-      const name = claim.metadata.name ?? '';
-      if (pending.has(name)) continue;
-      try {
-        // A claim moved to another node keeps living: take the agent's fields off it first.
-        if (!claim.metadata.deletionTimestamp) await this.client.applyStatus(name, AGENT_FIELD_MANAGER, {});
-        await this.client.removeFinalizer(claim, AGENT_FINALIZER);
-        this.forget(name);
-        this.options.logger.info({ claim: name, why }, 'released the claim: its kernel state is gone');
-      } catch (err) {
-        errors.push(err);
-      }
-    }
+    const done = release.filter(({ claim }) => !pending.has(claim.metadata.name ?? ''));
+    await Promise.all(done.map(async (entry) => this.release(entry).catch((err: unknown) => void errors.push(err))));
     for (const intent of intents) if (!pending.has(intent.claim) && !release.some((r) => r.claim.metadata.name === intent.claim)) this.forget(intent.claim);
+  }
+
+  private async release({ claim, why }: Role<'release'>): Promise<void> {
+    const name = claim.metadata.name ?? '';
+    // A claim moved to another node keeps living: take the agent's fields off it first.
+    if (!claim.metadata.deletionTimestamp) await this.client.applyStatus(name, AGENT_FIELD_MANAGER, {});
+    await this.client.removeFinalizer(claim, AGENT_FINALIZER);
+    this.forget(name);
+    this.options.logger.info({ claim: name, why }, 'released the claim: its kernel state is gone');
   }
 
   private forget(name: string): void {
     this.lastIntent.delete(name);
     this.settled.delete(name);
+    this.written.delete(name);
     this.waits.forget(name);
   }
 
@@ -221,7 +230,7 @@ export class NodeAgent {
       reason: CONFIGURED_REASONS.RoutingDisabled,
       message: "routing.mode None: the agent leaves the node's kernel alone",
     };
-    for (const claim of claims) await this.write(claim, report).catch((err: unknown) => errors.push(err));
+    await Promise.all(claims.map(async (claim) => this.write(claim, report).catch((err: unknown) => void errors.push(err))));
   }
 
   /** Metrics: drift repairs by kind (changes to claims already reported configured), apply time, count. */

@@ -3,7 +3,7 @@
 // give it another implementation, and the kernel one is tested on real namespaces.
 import { describe, ipCommand, type Change } from './changes.ts';
 import type { IpRoute } from './iproute.ts';
-import { eniLinkNames, plan, type EniIntent, type EniOutcome, type Plan } from './plan.ts';
+import { eniLinkNames, plan, type EniIntent, type EniOutcome, type Plan, type PlanInput } from './plan.ts';
 import type { Sysctls } from './sysctl.ts';
 import { ENI_SYSCTLS } from './marks.ts';
 import type { SysctlName } from './kernel-state.ts';
@@ -45,10 +45,18 @@ export class KernelDatapath implements Datapath {
   }
 
   async plan(intents: Intents): Promise<Plan> {
+    return plan(await this.observe(intents));
+  }
+
+  private async observe(intents: Intents): Promise<PlanInput> {
+    const { configure, release } = intents;
+    if (this.sysctls.readsAllLinks()) {
+      const [state, sysctls] = await Promise.all([this.ip.read(), this.sysctls.read(undefined, SYSCTL_NAMES)]);
+      return { configure, release, state, sysctls };
+    }
     const state = await this.ip.read();
-    const links = eniLinkNames([...intents.configure, ...intents.release], state);
-    const sysctls = await this.sysctls.read(links, SYSCTL_NAMES);
-    return plan({ configure: intents.configure, release: intents.release, state, sysctls });
+    const sysctls = await this.sysctls.read(eniLinkNames([...configure, ...release], state), SYSCTL_NAMES);
+    return { configure, release, state, sysctls };
   }
 
   async apply(changes: readonly Change[]): Promise<FailedChange[]> {
@@ -69,11 +77,17 @@ export class KernelDatapath implements Datapath {
   }
 
   async reconcile(intents: Intents): Promise<ReconcileResult> {
-    const planned = await this.plan(intents);
+    const observed = await this.observe(intents);
+    const planned = plan(observed);
     if (planned.changes.length === 0) return { outcomes: planned.outcomes, applied: [], failed: [], remaining: [] };
     const failed = await this.apply(planned.changes);
     const applied = planned.changes.filter((c) => !failed.some((f) => f.change === c));
-    const checked = await this.plan(intents);
+    // The check reads links, addresses, routes and rules again; a sysctl write that succeeded is
+    // taken at its word (re-reading them costs a process per namespace for nothing).
+    const state = await this.ip.read();
+    const sysctls = structuredClone(observed.sysctls);
+    for (const c of applied) if (c.op === 'sysctl-set') (sysctls[c.link] ??= {})[c.name] = c.value;
+    const checked = plan({ ...observed, state, sysctls });
     return { outcomes: checked.outcomes, applied, failed, remaining: checked.changes };
   }
 }

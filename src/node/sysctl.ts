@@ -30,18 +30,26 @@ export class Sysctls {
     this.netns = options.netns;
   }
 
-  /** Values of `names` for each of `links`; a link that vanished meanwhile is simply missing. */
-  async read(links: readonly string[], names: readonly SysctlName[]): Promise<LinkSysctls> {
-    const wanted = links.flatMap((link) => names.map((name) => ({ link, name })));
+  /**
+   * Values of `names` for each of `links` (a link that vanished meanwhile is simply missing).
+   * Reading another namespace costs a process, so there every link is read at once, and `links`
+   * may be left out: the datapath then reads in parallel with `ip`, before it knows the ENI links.
+   */
+  async read(links: readonly string[] | undefined, names: readonly SysctlName[]): Promise<LinkSysctls> {
+    if (this.netns) return this.readAllInNetns(names);
+    const wanted = (links ?? []).flatMap((link) => names.map((name) => ({ link, name })));
+    const values = await readHere(wanted);
     const result: LinkSysctls = {};
-    if (wanted.length === 0) return result;
-    const values = this.netns ? await this.readInNetns(wanted) : await readHere(wanted);
     wanted.forEach(({ link, name }, i) => {
       const value = values[i];
-      if (value === undefined) return;
-      (result[link] ??= {})[name] = value;
+      if (value !== undefined) (result[link] ??= {})[name] = value;
     });
     return result;
+  }
+
+  /** True when read() needs no link names (another namespace: everything is read in one go). */
+  readsAllLinks(): boolean {
+    return this.netns !== undefined;
   }
 
   /** Writes each value; returns those the kernel refused (e.g. the link is gone). */
@@ -50,16 +58,16 @@ export class Sysctls {
     return this.netns ? this.writeInNetns(writes) : writeHere(writes);
   }
 
-  private async readInNetns(wanted: { link: string; name: SysctlName }[]): Promise<(number | undefined)[]> {
-    const paths = wanted.map(({ link, name }) => pathOf(link, name));
-    // grep -H prints `path:value` for each file it can read and goes on past missing ones.
-    const result = await run(['ip', 'netns', 'exec', this.netns ?? '', 'grep', '-H', '', ...paths]);
-    const byPath = new Map<string, number>();
+  private async readAllInNetns(names: readonly SysctlName[]): Promise<LinkSysctls> {
+    // grep -r -H prints `/proc/sys/net/ipv4/conf/<link>/<name>:<value>` for every file it matches.
+    const includes = names.map((name) => `--include=${name}`);
+    const result = await run(['ip', 'netns', 'exec', this.netns ?? '', 'grep', '-r', '-H', '', ...includes, CONF]);
+    const sysctls: LinkSysctls = {};
     for (const line of result.stdout.split('\n')) {
-      const cut = line.lastIndexOf(':');
-      if (cut > 0) byPath.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+      const match = /^\/proc\/sys\/net\/ipv4\/conf\/([^/]+)\/([a-z_]+):(-?\d+)$/.exec(line);
+      if (match) (sysctls[match[1] as string] ??= {})[match[2] as SysctlName] = Number(match[3]);
     }
-    return paths.map((path) => byPath.get(path));
+    return sysctls;
   }
 
   private async writeInNetns(writes: readonly SysctlWrite[]): Promise<SysctlFailure[]> {
@@ -67,10 +75,7 @@ export class Sysctls {
     const args = writes.map((w) => `net/ipv4/conf/${w.link}/${w.name}=${w.value}`);
     const result = await run(['ip', 'netns', 'exec', this.netns ?? '', 'sysctl', '-q', '-w', ...args]);
     if (result.code === 0) return [];
-    const after = await this.read(
-      writes.map((w) => w.link),
-      writes.map((w) => w.name),
-    );
+    const after = await this.readAllInNetns(writes.map((w) => w.name));
     return writes
       .filter((w) => after[w.link]?.[w.name] !== w.value)
       .map((write) => ({ write, message: result.stderr.trim() || `sysctl exited ${result.code}` }));
