@@ -13,8 +13,9 @@ export type Action =
   | { type: 'Delete'; eniId: string }
   /** The node agent cannot clean up (its node is gone or NotReady too long): release without it. */
   | { type: 'RemoveAgentFinalizer'; why: string }
-  /** Release done; `keptEniId`: the ENI stays (Retain, or not ours), so leak collection must spare it. */
-  | { type: 'RemoveFinalizer'; keptEniId?: string }
+  /** A kept ENI (Retain) loses this cluster's tags, so that nothing here ever deletes or collects it. */
+  | { type: 'Untag'; eniId: string; tagKeys: string[] }
+  | { type: 'RemoveFinalizer' }
   /** The ENI is mid-transition: poll it (batched) until its status leaves `status`. */
   | { type: 'WatchEni'; eniId: string; status: 'Attaching' | 'Detaching' }
   /** The instance has no free ENI slot: wake when a claim on it releases one, or after `requeueAfterMs`. */

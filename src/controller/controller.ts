@@ -101,9 +101,8 @@ export class ClaimController {
       logger,
       clock,
     });
-    const retained = new Set<string>();
     const writer = new ClaimWriter(new ClaimClient(kubeConfig));
-    const executor = new Executor({ port, store: this.store, watch: this.watch, slots, writer, retained, safetyRequeueMs: options.safetyRequeueMs ?? 30_000 });
+    const executor = new Executor({ port, store: this.store, watch: this.watch, slots, writer, safetyRequeueMs: options.safetyRequeueMs ?? 30_000 });
     const reconciler = new ClaimReconciler({
       claims: this.claims,
       nodes: this.nodeIndex,
@@ -141,7 +140,6 @@ export class ClaimController {
       clock,
       logger,
       claims: () => this.claims.list(),
-      retained,
       graceMs: options.gcGraceMs ?? 600_000,
       ...(metrics ? { collected: () => metrics.leakedEnisCollected.inc() } : {}),
     });

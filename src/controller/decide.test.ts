@@ -366,7 +366,7 @@ describe('decide: release', () => {
     ['releases without the agent on a vanished node', { claim: deleting({ finalizers: [CONTROLLER_FINALIZER, AGENT_FINALIZER] }), eni: { kind: 'present', eni: inUse } }, 'RemoveAgentFinalizer'],
     ['watches a detaching ENI', { claim: deleting(), eni: { kind: 'present', eni: eni({ status: 'Detaching', instanceId: 'i-a' }) } }, 'WatchEni'],
     ['deletes an idle ENI it created', { claim: deleting(), eni: { kind: 'present', eni: eni() } }, 'Delete'],
-    ['keeps it with Retain', { claim: deleting({ spec: { reclaimPolicy: 'Retain' } }), eni: { kind: 'present', eni: eni() } }, 'RemoveFinalizer'],
+    ['untags it with Retain', { claim: deleting({ spec: { reclaimPolicy: 'Retain' } }), eni: { kind: 'present', eni: eni() } }, 'Untag'],
     ['keeps an adopted ENI by default', { claim: deleting({ spec: { vSwitchId: undefined, networkInterfaceId: 'eni-1' } }), eni: { kind: 'present', eni: eni({ tags: {} }) } }, 'RemoveFinalizer'],
     ['drops the finalizer once the ENI is gone', { claim: deleting(), eni: { kind: 'gone', id: 'eni-1' } }, 'RemoveFinalizer'],
     ['drops the finalizer when there never was an ENI', { claim: deleting(), eni: { kind: 'none' } }, 'RemoveFinalizer'],
@@ -379,15 +379,19 @@ describe('decide: release', () => {
   it('never deletes an ENI without this cluster tag, and says so', () => {
     const untagged = eni({ tags: { [TAG_CLUSTER_ID]: 'c-other' } });
     const d = decide(facts({ claim: deleting({ spec: { reclaimPolicy: 'Delete', vSwitchId: undefined, networkInterfaceId: 'eni-1' } }), eni: { kind: 'present', eni: untagged } }));
-    assert.deepEqual(d.action, { type: 'RemoveFinalizer', keptEniId: 'eni-1' });
+    assert.deepEqual(d.action, { type: 'RemoveFinalizer' });
     assert.equal(d.event?.type, 'Warning');
     assert.equal(d.event?.reason, 'ForeignEniKept');
   });
 
-  it('marks a kept ENI so that leak collection spares it', () => {
-    const d = decide(facts({ claim: deleting({ spec: { reclaimPolicy: 'Retain' } }), eni: { kind: 'present', eni: eni() } }));
-    assert.deepEqual(d.action, { type: 'RemoveFinalizer', keptEniId: 'eni-1' });
-    assert.deepEqual(decide(facts({ claim: deleting(), eni: { kind: 'gone', id: 'eni-1' } })).action, { type: 'RemoveFinalizer' });
+  it("takes this cluster's tags off a retained ENI before letting go, so that nothing here ever deletes it", () => {
+    const tagged = eni({ tags: { [TAG_CLUSTER_ID]: CLUSTER, [TAG_CLAIM_UID]: UID, [TAG_CLAIM_NAME]: 'db-0', team: 'x' } });
+    const d = decide(facts({ claim: deleting({ spec: { reclaimPolicy: 'Retain' } }), eni: { kind: 'present', eni: tagged } }));
+    assert.deepEqual(d.action, { type: 'Untag', eniId: 'eni-1', tagKeys: [TAG_CLUSTER_ID, TAG_CLAIM_UID, TAG_CLAIM_NAME] });
+    const untagged = eni({ tags: { team: 'x' } });
+    const done = decide(facts({ claim: deleting({ spec: { reclaimPolicy: 'Retain' } }), eni: { kind: 'present', eni: untagged } }));
+    assert.deepEqual(done.action, { type: 'RemoveFinalizer' });
+    assert.equal(done.event?.reason, 'Retained');
   });
 
   it('records a Deleted event with the delete', () => {
@@ -399,6 +403,6 @@ describe('decide: release', () => {
   it('does not detach an adopted ENI from an instance the claim never attached it to', () => {
     const foreign = eni({ status: 'InUse', instanceId: 'i-z', tags: {} });
     const d = decide(facts({ claim: deleting({ spec: { vSwitchId: undefined, networkInterfaceId: 'eni-1' }, status: {} }), eni: { kind: 'present', eni: foreign } }));
-    assert.deepEqual(d.action, { type: 'RemoveFinalizer', keptEniId: 'eni-1' });
+    assert.deepEqual(d.action, { type: 'RemoveFinalizer' });
   });
 });

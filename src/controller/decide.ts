@@ -4,7 +4,7 @@
 import type { Condition, ConditionType, NetworkInterfaceClaim } from '../api/claim.ts';
 import { findCondition } from '../api/conditions.ts';
 import { reclaimPolicyOf, routingModeOf } from '../api/defaults.ts';
-import { AGENT_FINALIZER, CONTROLLER_FINALIZER } from '../api/names.ts';
+import { AGENT_FINALIZER, CONTROLLER_FINALIZER, TAG_CLAIM_NAME, TAG_CLAIM_UID, TAG_CLUSTER_ID } from '../api/names.ts';
 import type { Eni } from '../cloud/port.ts';
 import type { Action, ActionType, ClaimEvent, Decision } from './actions.ts';
 import type { ClaimFacts, NodeFacts } from './facts.ts';
@@ -25,6 +25,8 @@ const PROGRESS_REASONS = new Set<string>([
 ]);
 
 const WAIT: Action = { type: 'Wait' };
+/** The tags this controller puts on an ENI (Terway's exclusion tag stays: Terway should still leave it alone). */
+const OWN_TAG_KEYS = [TAG_CLUSTER_ID, TAG_CLAIM_UID, TAG_CLAIM_NAME];
 
 export function decide(facts: ClaimFacts): Decision {
   return facts.claim.metadata.deletionTimestamp ? decideRelease(facts) : decideLive(facts);
@@ -252,21 +254,28 @@ function decideRelease(f: ClaimFacts): Decision {
   const eni = f.eni.eni;
   if (eni.status === 'Attaching' || eni.status === 'Detaching') return releasing(f, eni, { type: 'WatchEni', eniId: eni.id, status: eni.status });
   if (eni.status === 'InUse') return releaseInUse(f, eni);
-  if (reclaimPolicyOf(f.claim.spec) === 'Retain') {
-    return { action: { type: 'RemoveFinalizer', keptEniId: eni.id }, event: { type: 'Normal', reason: REASONS.Retained, message: `kept ENI ${eni.id} (reclaimPolicy Retain)` } };
-  }
+  if (reclaimPolicyOf(f.claim.spec) === 'Retain') return retain(f, eni);
   if (!isOwnedByCluster(eni, f.options.clusterId)) {
     const message = `kept ENI ${eni.id}: it does not carry this cluster's tag, and the controller deletes only ENIs it created`;
-    return { action: { type: 'RemoveFinalizer', keptEniId: eni.id }, event: { type: 'Warning', reason: REASONS.ForeignEniKept, message } };
+    return { action: removeFinalizer, event: { type: 'Warning', reason: REASONS.ForeignEniKept, message } };
   }
   const decision = releasing(f, eni, backoff(f, 'Delete') ?? { type: 'Delete', eniId: eni.id }, 'Deleting');
   return { ...decision, event: { type: 'Normal', reason: REASONS.Deleted, message: `deleted ENI ${eni.id}` } };
 }
 
+/** Keep the ENI, without this cluster's tags: from now on it is the user's, like any adopted one. */
+function retain(f: ClaimFacts, eni: Eni): Decision {
+  if (isOwnedByCluster(eni, f.options.clusterId)) {
+    const tagKeys = OWN_TAG_KEYS.filter((key) => key in eni.tags);
+    return releasing(f, eni, backoff(f, 'Untag') ?? { type: 'Untag', eniId: eni.id, tagKeys });
+  }
+  return { action: { type: 'RemoveFinalizer' }, event: { type: 'Normal', reason: REASONS.Retained, message: `kept ENI ${eni.id} (reclaimPolicy Retain)` } };
+}
+
 function releaseInUse(f: ClaimFacts, eni: Eni): Decision {
   if (!mayDetach(f, eni)) {
     const message = `left ENI ${eni.id} attached to ${eni.instanceId}: the claim never attached it there`;
-    return { action: { type: 'RemoveFinalizer', keptEniId: eni.id }, event: { type: 'Normal', reason: REASONS.Retained, message } };
+    return { action: { type: 'RemoveFinalizer' }, event: { type: 'Normal', reason: REASONS.Retained, message } };
   }
   const since = Date.parse(f.claim.metadata.deletionTimestamp as unknown as string);
   const action = agentGate(f, Number.isNaN(since) ? f.nowMs : since) ?? backoff(f, 'Detach') ?? { type: 'Detach', eniId: eni.id, instanceId: eni.instanceId ?? '' };

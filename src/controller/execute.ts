@@ -17,8 +17,6 @@ export interface ExecutorDeps {
   watch: EniWatch;
   slots: InstanceSlots;
   writer: ClaimWriter;
-  /** ENIs released but kept (Retain): leak collection spares them. */
-  retained: Set<string>;
   /** A look at a claim whose ENI is in transit even if the watch never wakes it. */
   safetyRequeueMs: number;
 }
@@ -42,7 +40,6 @@ export class Executor {
         await this.deps.writer.addFinalizer(claim, CONTROLLER_FINALIZER);
         return DONE;
       case 'RemoveFinalizer':
-        if (action.keptEniId) this.deps.retained.add(action.keptEniId);
         await this.deps.writer.removeFinalizer(claim, CONTROLLER_FINALIZER);
         return DONE;
       case 'RemoveAgentFinalizer':
@@ -88,6 +85,10 @@ export class Executor {
         if (eni) store.mutate({ ...eni, status: 'Detaching' });
         this.deps.watch.watch(action.eniId, key, 'Detaching', action.instanceId);
         return { requeueAfterMs: this.deps.safetyRequeueMs };
+      case 'Untag':
+        await port.untagNetworkInterface(action.eniId, action.tagKeys);
+        if (eni) store.mutate({ ...eni, tags: Object.fromEntries(Object.entries(eni.tags).filter(([k]) => !action.tagKeys.includes(k))) });
+        return NEXT;
       case 'Delete':
         await port.deleteNetworkInterface(action.eniId);
         store.markGone(action.eniId);

@@ -1,8 +1,8 @@
 // Leak collection: ENIs this cluster created that no claim owns any more (a finalizer removed by
 // hand, a claim force-deleted) are detached and deleted, as Terway does every 10 min. Only ENIs
-// carrying THIS cluster's tag are candidates; one that a claim names (spec or status), one whose
-// claim UID still exists, one younger than the grace, and one released under reclaimPolicy
-// Retain are left alone.
+// carrying THIS cluster's tag are candidates (a claim released under reclaimPolicy Retain takes
+// the tag off first); one that a claim names (spec or status), one whose claim UID still exists
+// and one younger than the grace are left alone.
 import type { Logger } from 'pino';
 import type { NetworkInterfaceClaim } from '../api/claim.ts';
 import { TAG_CLAIM_NAME } from '../api/names.ts';
@@ -21,8 +21,6 @@ export interface LeakCollectorOptions {
   claims: () => ReadonlyArray<NetworkInterfaceClaim>;
   /** ENIs younger than this are never collected. Default 10 min. */
   graceMs?: number;
-  /** ENIs released deliberately with reclaimPolicy Retain. */
-  retained: ReadonlySet<string>;
   /** Counts one collected ENI (ecseni_leaked_enis_collected_total). */
   collected?: (eni: Eni) => void;
   /** How long to wait for a detach before the delete. Default 60 s. */
@@ -52,8 +50,8 @@ export class LeakCollector {
   }
 
   private isLeaked(eni: Eni): boolean {
-    const { clusterId, clock, retained } = this.options;
-    if (!isOwnedByCluster(eni, clusterId) || eni.type !== 'Secondary' || retained.has(eni.id)) return false;
+    const { clusterId, clock } = this.options;
+    if (!isOwnedByCluster(eni, clusterId) || eni.type !== 'Secondary') return false;
     const claims = this.options.claims();
     const uid = claimUidOf(eni);
     const owned = claims.some(

@@ -68,7 +68,7 @@ async function deleteAndWaitGone(name: string): Promise<void> {
 describe('claim lifecycle', () => {
   it('creates, attaches and reports a claim, then deletes its ENI on release', async () => {
     await claims.create(claimManifest('life-1', { nodeName: 'node-a', tags: { team: 'storage' }, description: 'storage traffic' }));
-    const ready = await waitForClaim(claims, 'life-1', 'Ready', isReady);
+    const ready = await waitForClaim(claims, 'life-1', 'Ready and labelled', (c) => isReady(c) && c.metadata.labels?.[NODE_LABEL] === 'node-a');
     const s = ready.status ?? {};
     assert.equal(s.phase, 'Ready');
     assert.equal(s.instanceId, instanceIdOf('node-a'));
@@ -102,14 +102,14 @@ describe('claim lifecycle', () => {
     await waitFor('the ENI deleted', () => simEni(eni.id) === undefined);
   });
 
-  it('keeps the ENI with reclaimPolicy Retain, detached', async () => {
-    await claims.create(claimManifest('life-retain', { nodeName: 'node-a', reclaimPolicy: 'Retain' }));
+  it("keeps the ENI with reclaimPolicy Retain, detached and without this cluster's tags", async () => {
+    await claims.create(claimManifest('life-retain', { nodeName: 'node-a', reclaimPolicy: 'Retain', tags: { team: 'db' } }));
     const ready = await waitForClaim(claims, 'life-retain', 'Ready', isReady);
     await deleteAndWaitGone('life-retain');
     const eni = simEni(ready.status?.networkInterfaceId);
     assert.equal(eni?.status, 'Available');
-    assert.equal(eni?.tags[TAG_CLUSTER_ID], 'c-test');
-    assert.deepEqual(await controller.collectLeaks(), [], 'leak collection spares a retained ENI');
+    assert.deepEqual(eni?.tags, { team: 'db', [TERWAY_EXCLUDED_TAG.key]: 'true' }, 'the user tags and the Terway exclusion stay');
+    assert.deepEqual(await controller.collectLeaks(), [], 'leak collection never sees a retained ENI');
   });
 
   it('waits for the node agent: Ready only once it reports Configured, and detaches only after its cleanup', async () => {
@@ -178,13 +178,14 @@ describe('claim lifecycle', () => {
     assert.equal(simEni(eniId)?.instanceId, instanceIdOf('node-a'), 'not detached while the old agent holds its finalizer');
     await claims.removeFinalizer('life-move', AGENT_FINALIZER);
 
-    const moved = await waitForClaim(claims, 'life-move', 'attached on node-b', (c) => isAttached(c) && c.status?.nodeName === 'node-b');
+    // The status first, then the label: the new node's agent never sees a claim without its status.
+    const moved = await waitForClaim(claims, 'life-move', 'attached on node-b', (c) => isAttached(c) && c.metadata.labels?.[NODE_LABEL] === 'node-b');
+    assert.equal(moved.status?.nodeName, 'node-b');
     assert.equal(moved.status?.networkInterfaceId, eniId);
     assert.equal(moved.status?.instanceId, instanceIdOf('node-b'));
     assert.equal(moved.status?.macAddress, before.status?.macAddress);
     assert.equal(moved.status?.primaryIpAddress, before.status?.primaryIpAddress);
     assert.deepEqual(moved.status?.secondaryPrivateIpAddresses, before.status?.secondaryPrivateIpAddresses);
-    assert.equal(moved.metadata.labels?.[NODE_LABEL], 'node-b');
     assert.equal(conditionOf(moved, 'Ready')?.reason, 'WaitingForNodeAgent', "the old agent's Configured does not count for the new node");
     await deleteAndWaitGone('life-move');
   });
