@@ -25,6 +25,11 @@ import { reportFor } from './outcome.ts';
 
 export const AGENT_CONTROLLER_NAME = 'node-agent';
 const NODE_KEY = 'node';
+/**
+ * Claim events wait this long before a pass, so that a burst (the controller attaching several
+ * ENIs at once) is configured in one pass rather than one pass per claim.
+ */
+const BURST_WINDOW_MS = 15;
 /** How long a report just written is trusted over a cache that does not show it yet. */
 const WRITE_MEMORY_MS = 5_000;
 const DRIFT_KINDS: readonly ChangeKind[] = ['link', 'address', 'route', 'rule', 'sysctl'];
@@ -68,6 +73,8 @@ export class NodeAgent {
   private readonly settled = new Map<string, string>();
   /** Last intent seen per claim, to release it even when its status no longer says where it was. */
   private readonly lastIntent = new Map<string, EniIntent>();
+  /** What each claim asked of the agent when last seen: updates that change none of it are not work. */
+  private readonly seen = new Map<string, string>();
   /** The last report written per claim, and when: the cache may not show it yet. */
   private readonly written = new Map<string, { key: string; at: number }>();
   private firstPassDone = false;
@@ -98,7 +105,12 @@ export class NodeAgent {
       });
     }
     for (const kind of DRIFT_KINDS) metrics?.agentDriftRepairs.inc({ kind }, 0);
-    for (const event of ['add', 'update', 'delete'] as const) this.claims.on(event, () => this.queue.add(NODE_KEY));
+    this.claims.on('add', (claim) => this.claimChanged(claim));
+    this.claims.on('update', (claim) => this.claimChanged(claim));
+    this.claims.on('delete', (claim) => {
+      this.seen.delete(claim.metadata.name ?? '');
+      this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
+    });
   }
 
   /** Starts the informer, waits for its cache (never reconciles on a partial view), then the rest. */
@@ -109,6 +121,22 @@ export class NodeAgent {
     this.monitor?.start();
     this.runner.start();
     this.queue.add(NODE_KEY);
+  }
+
+  /**
+   * Queues a reconcile when the claim asks something new of the agent. The agent's own status
+   * writes change nothing it reads, so they do not cost a pass; a person editing the Configured
+   * condition is corrected by the periodic pass.
+   */
+  private claimChanged(claim: NetworkInterfaceClaim): void {
+    const name = claim.metadata.name ?? '';
+    const { generation, finalizers, deletionTimestamp } = claim.metadata;
+    const role = roleOf(claim, this.options.nodeName);
+    // The recorded table is the agent's own answer, not a question.
+    const asked = JSON.stringify([role, generation, finalizers, deletionTimestamp], (key, value: unknown) => (key === 'recordedTable' ? undefined : value));
+    if (this.seen.get(name) === asked) return;
+    this.seen.set(name, asked);
+    this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
   }
 
   /** The cache is synced and the first full pass over the kernel has run. */
