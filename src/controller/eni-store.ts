@@ -18,6 +18,8 @@ interface Entry {
   eni: Eni | undefined;
   /** When the entry was last changed by a local mutation (0: never). */
   mutatedAt: number;
+  /** Known to be out of date: the next get() asks ECS. */
+  stale?: boolean;
 }
 
 interface Waiter {
@@ -46,10 +48,10 @@ export class EniStore {
     this.options = options;
   }
 
-  /** What is known of `id` without asking ECS. */
+  /** What is known of `id` without asking ECS (undefined when nothing, or nothing current). */
   peek(id: string): EniLookup | undefined {
     const entry = this.entries.get(id);
-    if (!entry) return undefined;
+    if (!entry || entry.stale) return undefined;
     return entry.eni ? { kind: 'present', eni: entry.eni } : { kind: 'gone', id };
   }
 
@@ -65,10 +67,11 @@ export class EniStore {
     });
   }
 
-  /** The ENI tagged with a claim's UID, if this store has seen one (see listOwned). */
-  findByClaimUid(uid: string): Eni | undefined {
+  /** The id of the ENI tagged with a claim's UID, if this store has seen one (see listOwned). */
+  eniIdOfClaim(uid: string): string | undefined {
     const id = this.byClaimUid.get(uid);
-    return id ? this.entries.get(id)?.eni : undefined;
+    const entry = id === undefined ? undefined : this.entries.get(id);
+    return entry && (entry.eni || entry.stale) ? id : undefined;
   }
 
   /**
@@ -102,12 +105,10 @@ export class EniStore {
     this.set(id, undefined, this.options.clock.now());
   }
 
-  /** Drops what is known of `id`: the next get() asks ECS (after a conflict showed it stale). */
-  forget(id: string): void {
+  /** Marks what is known of `id` out of date: the next get() asks ECS (after a conflict showed it stale). */
+  invalidate(id: string): void {
     const entry = this.entries.get(id);
-    const uid = entry?.eni ? claimUidOf(entry.eni) : undefined;
-    if (uid && this.byClaimUid.get(uid) === id) this.byClaimUid.delete(uid);
-    this.entries.delete(id);
+    if (entry) entry.stale = true;
   }
 
   /**

@@ -78,11 +78,11 @@ describe('EniStore', () => {
     const tags = { 'ecseni.io/cluster-id': 'c1', 'ecseni.io/claim-uid': 'u1' };
     ecs.add(eni('eni-1', { tags }), eni('eni-2', { tags: { 'ecseni.io/cluster-id': 'c2' } }));
     assert.deepEqual((await store.listOwned('c1')).map((e) => e.id), ['eni-1']);
-    assert.equal(store.findByClaimUid('u1')?.id, 'eni-1');
+    assert.equal(store.eniIdOfClaim('u1'), 'eni-1');
     ecs.enis.delete('eni-1');
     await store.listOwned('c1');
     assert.deepEqual(store.peek('eni-1'), { kind: 'gone', id: 'eni-1' });
-    assert.equal(store.findByClaimUid('u1'), undefined);
+    assert.equal(store.eniIdOfClaim('u1'), undefined);
   });
 
   it('tells of a change someone else made, not of its own mutations nor of new ENIs', () => {
@@ -96,6 +96,21 @@ describe('EniStore', () => {
     assert.deepEqual(changed, []);
     store.observe([], clock.now(), ['eni-1']);
     assert.deepEqual(changed, ['eni-1']);
+  });
+
+  it('asks ECS again for an ENI marked out of date, and still finds it by its claim', async () => {
+    const { clock, ecs, store } = setup();
+    const tags = { 'ecseni.io/cluster-id': 'c1', 'ecseni.io/claim-uid': 'u1' };
+    ecs.add(eni('eni-1', { tags }));
+    await store.listOwned('c1');
+    ecs.enis.set('eni-1', eni('eni-1', { tags, status: 'Attaching', instanceId: 'i-1' }));
+    store.invalidate('eni-1');
+    assert.equal(store.peek('eni-1'), undefined);
+    assert.equal(store.eniIdOfClaim('u1'), 'eni-1');
+    const lookup = store.get('eni-1');
+    await clock.advanceAsync(10);
+    const now = await lookup;
+    assert.equal(now.kind === 'present' ? now.eni.status : undefined, 'Attaching');
   });
 
   it('rejects every waiter of a failed describe, and asks again next time', async () => {

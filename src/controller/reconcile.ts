@@ -107,8 +107,8 @@ export class ClaimReconciler {
       store.observe(await port.describeNetworkInterfaces({ tags: { [TAG_CLAIM_UID]: uid } }), startedAt);
       this.uncertainCreates.delete(uid);
     }
-    const tagged = store.findByClaimUid(uid);
-    return tagged ? { kind: 'present', eni: tagged } : { kind: 'none' };
+    const tagged = store.eniIdOfClaim(uid);
+    return tagged ? store.get(tagged) : { kind: 'none' };
   }
 
   private async attachFacts(instanceId: string): Promise<AttachFacts> {
@@ -141,7 +141,7 @@ export class ClaimReconciler {
         throw err;
       case 'conflict':
         // Our view of the ENI is stale (e.g. it is not in the state we thought): read it again.
-        if (eniId) this.deps.store.forget(eniId);
+        if (eniId) this.deps.store.invalidate(eniId);
         throw err;
       case 'throttled':
         throw err;

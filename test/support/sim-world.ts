@@ -131,18 +131,24 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
-/** Waits for a claim to satisfy `check`, reading it from the API server. */
-export function waitForClaim(
+/** Waits for a claim to satisfy `check`, reading it from the API server; a timeout shows where it stood. */
+export async function waitForClaim(
   client: ClaimClient,
   name: string,
   what: string,
   check: (claim: NetworkInterfaceClaim) => boolean,
   timeoutMs?: number,
 ): Promise<NetworkInterfaceClaim> {
-  return waitFor(`claim ${name}: ${what}`, async () => {
-    const claim = await client.get(name);
-    return claim && check(claim) ? claim : undefined;
-  }, timeoutMs);
+  let last: NetworkInterfaceClaim | undefined;
+  try {
+    return await waitFor(`claim ${name}: ${what}`, async () => {
+      last = await client.get(name);
+      return last && check(last) ? last : undefined;
+    }, timeoutMs);
+  } catch (err) {
+    const where = last ? ` (phase ${last.status?.phase}, conditions ${JSON.stringify(last.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`))}, finalizers ${JSON.stringify(last.metadata.finalizers)})` : '';
+    throw new Error(`${(err as Error).message}${where}`, { cause: err });
+  }
 }
 
 export function conditionOf(claim: NetworkInterfaceClaim, type: string): { status: string; reason: string; message: string } | undefined {
