@@ -15,7 +15,7 @@ export { Simulator } from './simulator.ts';
 export type { SimInstance } from './simulator.ts';
 export { SimAdminClient } from './admin-client.ts';
 export { loadWorldFile, parseWorld, resolveWorld, WorldError } from './world.ts';
-export type { InstanceSpec, InstanceStatus, LatencyMs, WorldSpec } from './world.ts';
+export type { InstanceSpec, InstanceStatus, LatencyMs, NetworkInterfaceSpec, WorldSpec } from './world.ts';
 export { INSTANCE_TYPE_CATALOGUE } from './instance-types.ts';
 export type { InstanceTypeInfo } from './instance-types.ts';
 export { REALISTIC_RATE_LIMITS_PER_MINUTE } from './rate-limits.ts';

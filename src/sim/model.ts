@@ -7,7 +7,7 @@ import { SimError } from './errors.ts';
 import type { InstanceTypeInfo } from './instance-types.ts';
 import { ecsTime } from './state.ts';
 import type { EniRecord, HistoryStatus, InstanceRecord, SimState } from './state.ts';
-import type { InstanceSpec, VSwitchInfo, World } from './world.ts';
+import type { InstanceSpec, NetworkInterfaceSpec, VSwitchInfo, World } from './world.ts';
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -107,10 +107,10 @@ export class SimModel {
     return this.state.nextSeq++;
   }
 
-  /** Adds an ENI whose addresses are already taken from its vSwitch's pool. */
-  addEni(fields: NewEni): EniRecord {
-    let id = randomId('eni-');
-    while (this.state.enis.has(id) || this.state.history.has(id)) id = randomId('eni-');
+  /** Adds an ENI whose addresses are already taken from its vSwitch's pool; `fixedId` for a world's own ENIs. */
+  addEni(fields: NewEni, fixedId?: string): EniRecord {
+    let id = fixedId ?? randomId('eni-');
+    while (fixedId === undefined && (this.state.enis.has(id) || this.state.history.has(id))) id = randomId('eni-');
     const eni: EniRecord = { ...fields, id, seq: this.nextSeq(), macAddress: this.newMac(), creationTime: ecsTime(this.now()) };
     this.state.enis.set(id, eni);
     this.index(eni);
@@ -162,6 +162,27 @@ export class SimModel {
     };
     this.state.instances.set(instance.id, instance);
     return instance;
+  }
+
+  /** Adds a world file's pre-existing ENI: Available, with the id the world gives it. */
+  addWorldEni(spec: NetworkInterfaceSpec): EniRecord {
+    const vSwitch = this.vSwitch(spec.vSwitchId);
+    const pool = this.pool(vSwitch.id);
+    const primaryIp = spec.primaryIpAddress ? (pool.claim(spec.primaryIpAddress) ? spec.primaryIpAddress : undefined) : pool.allocate();
+    if (!primaryIp) throw new SimError('InvalidVSwitchId.IpNotEnough', `no address for ENI ${spec.id} in vSwitch ${vSwitch.id}`);
+    return this.addEni({
+      type: 'Secondary',
+      status: 'Available',
+      vpcId: vSwitch.vpcId,
+      vSwitchId: vSwitch.id,
+      zoneId: vSwitch.zoneId,
+      primaryIp,
+      secondaryIps: [],
+      securityGroupIds: spec.securityGroupIds,
+      tags: Object.entries(spec.tags ?? {}).map(([key, value]) => ({ key, value })),
+      ...(spec.description === undefined ? {} : { description: spec.description }),
+      deleteOnRelease: false,
+    }, spec.id);
   }
 
   private newMac(): string {

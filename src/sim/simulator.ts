@@ -55,7 +55,10 @@ export class Simulator {
     this.rateLimits = new RateLimiter({ ...profileLimits(options.world.rateLimitProfile), ...options.world.rateLimitsPerMinute }, now);
     this.auth = new Authenticator(options.world.accessKeys, now);
     if (options.state) this.lifecycle.resume();
-    else for (const instance of options.world.instances) this.model.addInstance(instance);
+    else {
+      for (const instance of options.world.instances) this.model.addInstance(instance);
+      for (const eni of options.world.networkInterfaces) this.model.addWorldEni(eni);
+    }
   }
 
   /** Runs an authenticated API call; throws SimError with the ECS code on failure. */

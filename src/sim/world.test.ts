@@ -65,6 +65,10 @@ describe('world file', () => {
       [{ instances: [{ id: 'i', instanceType: 'ecs.g7.large', vSwitchId: 'vsw-a', zoneId: 'z-i' }] }, /zone z-i is not the zone/],
       [{ instances: [{ id: 'i', instanceType: 'ecs.g7.large', vSwitchId: 'vsw-a' }, { id: 'i', instanceType: 'ecs.g7.large', vSwitchId: 'vsw-a' }] }, /duplicate id i/],
       [{ latencyMs: { attach: -1 } }, /latencyMs.attach/],
+      [{ networkInterfaces: [{ id: 'nic-1', vSwitchId: 'vsw-a', securityGroupIds: ['sg-a'] }] }, /id must start with eni-/],
+      [{ networkInterfaces: [{ id: 'eni-1', vSwitchId: 'vsw-x', securityGroupIds: ['sg-a'] }] }, /unknown vSwitchId vsw-x/],
+      [{ networkInterfaces: [{ id: 'eni-1', vSwitchId: 'vsw-a', securityGroupIds: [] }] }, /at least one/],
+      [{ networkInterfaces: [{ id: 'eni-1', vSwitchId: 'vsw-a', securityGroupIds: ['sg-a'], primaryIpAddress: '10.0.0.5' }] }, /not in vSwitch vsw-a/],
     ];
     for (const [change, message] of cases) {
       assert.throws(() => resolveWorld({ ...base(), ...change }), (e: unknown) => e instanceof WorldError && message.test(e.message), String(message));

@@ -23,6 +23,16 @@ export interface InstanceSpec {
   primaryIpAddress?: string;
 }
 
+/** An ENI that exists before the run (Available, not attached), e.g. one a claim adopts. */
+export interface NetworkInterfaceSpec {
+  id: string;
+  vSwitchId: string;
+  securityGroupIds: string[];
+  primaryIpAddress?: string;
+  description?: string;
+  tags?: Record<string, string>;
+}
+
 export interface LatencyMs {
   /** Added to every API call. */
   api: number;
@@ -45,6 +55,7 @@ export interface WorldSpec {
   /** An entry with only `id` takes the catalogue's figures; other keys override them. */
   instanceTypes?: (Partial<InstanceTypeInfo> & { id: string })[];
   instances?: InstanceSpec[];
+  networkInterfaces?: NetworkInterfaceSpec[];
   latencyMs?: Partial<LatencyMs>;
   rateLimitsPerMinute?: RateLimitsPerMinute;
   rateLimitProfile?: RateLimitProfile;
@@ -69,6 +80,7 @@ export interface World {
   securityGroups: Map<string, { id: string; vpcId: string }>;
   instanceTypes: Map<string, InstanceTypeInfo>;
   instances: Required<InstanceSpec>[];
+  networkInterfaces: NetworkInterfaceSpec[];
   latencyMs: LatencyMs;
   rateLimitsPerMinute: RateLimitsPerMinute;
   rateLimitProfile: RateLimitProfile;
@@ -147,7 +159,7 @@ function resolveInstanceTypes(spec: WorldSpec): Map<string, InstanceTypeInfo> {
 }
 
 /** Checks one instance against the world and fills its defaults. */
-export function resolveInstance(world: Omit<World, 'instances'>, spec: InstanceSpec): Required<InstanceSpec> {
+export function resolveInstance(world: Omit<World, 'instances' | 'networkInterfaces'>, spec: InstanceSpec): Required<InstanceSpec> {
   const where = `instance ${spec.id}`;
   check(nonEmptyString(spec.id), 'an instance needs an id');
   check(world.instanceTypes.has(spec.instanceType), `${where}: unknown instanceType ${spec.instanceType}`);
@@ -162,6 +174,17 @@ export function resolveInstance(world: Omit<World, 'instances'>, spec: InstanceS
   for (const id of securityGroupIds) check(world.securityGroups.get(id)?.vpcId === vSwitch.vpcId, `${where}: security group ${id} is not in VPC ${vSwitch.vpcId}`);
   check(spec.primaryIpAddress === undefined || parseIpv4(spec.primaryIpAddress) !== undefined, `${where}: bad primaryIpAddress`);
   return { id: spec.id, instanceType: spec.instanceType, vSwitchId: vSwitch.id, zoneId, status, securityGroupIds, primaryIpAddress: spec.primaryIpAddress ?? '' };
+}
+
+function resolveNetworkInterface(world: Omit<World, 'instances' | 'networkInterfaces'>, spec: NetworkInterfaceSpec): NetworkInterfaceSpec {
+  const where = `network interface ${spec.id}`;
+  check(/^eni-[a-z0-9-]+$/.test(spec.id), `${where}: id must start with eni-`);
+  const vSwitch = world.vSwitches.get(spec.vSwitchId);
+  check(vSwitch, `${where}: unknown vSwitchId ${spec.vSwitchId}`);
+  check(Array.isArray(spec.securityGroupIds) && spec.securityGroupIds.length > 0, `${where}: securityGroupIds needs at least one`);
+  for (const id of spec.securityGroupIds) check(world.securityGroups.get(id)?.vpcId === vSwitch.vpcId, `${where}: security group ${id} is not in VPC ${vSwitch.vpcId}`);
+  check(spec.primaryIpAddress === undefined || contains(vSwitch.cidr, parseCidr(`${spec.primaryIpAddress}/32`) as Cidr), `${where}: primaryIpAddress is not in vSwitch ${vSwitch.id}`);
+  return spec;
 }
 
 function resolveLatency(spec: WorldSpec): LatencyMs {
@@ -197,7 +220,9 @@ export function resolveWorld(spec: WorldSpec): World {
     maxNetworkInterfaces,
   };
   const instances = [...byId(list(spec.instances, 'instances'), 'instances').values()].map((i) => resolveInstance(base, i));
-  return { ...base, instances };
+  const networkInterfaces = [...byId(list(spec.networkInterfaces, 'networkInterfaces'), 'networkInterfaces').values()]
+    .map((n) => resolveNetworkInterface(base, n));
+  return { ...base, instances, networkInterfaces };
 }
 
 export function parseWorld(yamlText: string): WorldSpec {
