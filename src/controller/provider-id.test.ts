@@ -7,6 +7,8 @@ describe('parseProviderId', () => {
     ['cn-hangzhou.i-bp1abc123', { regionId: 'cn-hangzhou', instanceId: 'i-bp1abc123' }],
     ['alicloud://cn-hangzhou.i-bp1abc123', { regionId: 'cn-hangzhou', instanceId: 'i-bp1abc123' }],
     ['ap-southeast-1.i-t4n0abc', { regionId: 'ap-southeast-1', instanceId: 'i-t4n0abc' }],
+    ['cn-hangzhou.i-node-a', { regionId: 'cn-hangzhou', instanceId: 'i-node-a' }],
+    ['cn-hangzhou.i-node-', undefined],
     [undefined, undefined],
     ['', undefined],
     ['aws:///us-east-1a/i-0abc', undefined],

@@ -8,8 +8,9 @@ export interface ProviderId {
 
 const PREFIX = 'alicloud://';
 // Region ids are lower-case words joined by dashes (cn-hangzhou, ap-southeast-1); instance ids
-// start with `i-` followed by letters and digits.
-const PATTERN = /^([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\.(i-[a-z0-9]+)$/;
+// start with `i-` followed by letters and digits (dash-joined groups allowed, as the CRD's ID
+// patterns allow them, so that simulated worlds can use readable ids like i-node-a).
+const PATTERN = /^([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\.(i-[a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
 /** The region and instance a providerID names, or undefined when it is not Alibaba Cloud's form. */
 export function parseProviderId(providerId: string | undefined): ProviderId | undefined {
