@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlagError, parseAgentFlags } from './flags.ts';
+import { FlagError, parseAgentFlags, USAGE, wantsHelp } from './flags.ts';
 
 test('defaults, and the node name from NODE_NAME', () => {
   assert.deepEqual(parseAgentFlags([], { NODE_NAME: 'node-a' }), {
@@ -28,4 +28,18 @@ test('usage errors name the flag', () => {
   assert.throws(() => parseAgentFlags([], {}), (e: Error) => e instanceof FlagError && /--node-name/.test(e.message));
   assert.throws(() => parseAgentFlags(['--node-name', 'n', '--resync', '0'], {}), /--resync/);
   assert.throws(() => parseAgentFlags(['--node-name', 'n', '--bogus'], {}), FlagError);
+});
+
+test('--proc-sys-net: an absolute path, not with --netns', () => {
+  assert.equal(parseAgentFlags(['--node-name', 'n', '--proc-sys-net=/host/proc/sys/net'], {}).procSysNet, '/host/proc/sys/net');
+  assert.equal(parseAgentFlags(['--node-name', 'n'], {}).procSysNet, undefined, 'unset: the Sysctls default, /proc/sys/net');
+  assert.throws(() => parseAgentFlags(['--node-name', 'n', '--proc-sys-net', 'host/proc'], {}), /--proc-sys-net: .* absolute/);
+  assert.throws(() => parseAgentFlags(['--node-name', 'n', '--netns', 'ns1', '--proc-sys-net', '/host/proc/sys/net'], {}), /exclude each other/);
+});
+
+test('--help and -h ask for the usage, whatever else is on the line', () => {
+  assert.equal(wantsHelp(['--help']), true);
+  assert.equal(wantsHelp(['--bogus', '-h']), true);
+  assert.equal(wantsHelp(['--node-name', 'n']), false);
+  assert.match(USAGE, /--proc-sys-net PATH/);
 });

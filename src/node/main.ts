@@ -8,13 +8,17 @@ import { createLogger } from '../logging.ts';
 import { createMetrics } from '../metrics.ts';
 import { NodeAgent } from './agent.ts';
 import { KernelDatapath } from './datapath.ts';
-import { FlagError, parseAgentFlags, USAGE, type AgentFlags } from './flags.ts';
+import { FlagError, parseAgentFlags, USAGE, wantsHelp, type AgentFlags } from './flags.ts';
 import { DEFAULT_HOTPLUG } from './hotplug.ts';
 import { IpRoute } from './iproute.ts';
 import { MONITORED_OBJECTS } from './monitor.ts';
 import { Sysctls } from './sysctl.ts';
 
 export async function main(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let flags: AgentFlags;
   try {
     flags = parseAgentFlags(argv);
@@ -50,10 +54,12 @@ async function run(flags: AgentFlags, logger: Logger): Promise<number> {
   const kubeConfig = loadKubeConfig(flags.kubeconfig);
   const netns = flags.netns ? { netns: flags.netns } : {};
   const ip = new IpRoute(netns);
+  const sysctls = new Sysctls(flags.procSysNet ? { procSysNet: flags.procSysNet } : netns);
+  await sysctls.check();
   const agent = new NodeAgent({
     kubeConfig,
     nodeName: flags.nodeName,
-    datapath: new KernelDatapath(ip, new Sysctls(netns)),
+    datapath: new KernelDatapath(ip, sysctls),
     monitorCommand: ip.monitorCommand(MONITORED_OBJECTS),
     logger: logger.child({ node: flags.nodeName, ...netns }),
     metrics,

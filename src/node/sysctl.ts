@@ -1,7 +1,9 @@
 // Per-interface IPv4 sysctls (net.ipv4.conf.<if>.*). In the agent's own namespace they are plain
-// files under /proc/sys; for another namespace the tools run inside it (`ip netns exec`), because
-// /proc/sys/net shows the namespace of the process that opens it.
-import { readFile, writeFile } from 'node:fs/promises';
+// files under /proc/sys/net, or under the directory where the host's /proc/sys/net is mounted
+// (`--proc-sys-net`: a container's own /proc/sys is read-only under containerd/runc). For another
+// namespace the tools run inside it (`ip netns exec`), because /proc/sys/net shows the namespace of
+// the process that opens it.
+import { access, constants, readFile, writeFile } from 'node:fs/promises';
 import type { LinkSysctls, SysctlName } from './kernel-state.ts';
 import { run } from './run.ts';
 
@@ -17,17 +19,40 @@ export interface SysctlFailure {
   message: string;
 }
 
-const CONF = '/proc/sys/net/ipv4/conf';
+export class SysctlsUnwritableError extends Error {
+  readonly code = 'ECSENI_NODE_SYSCTLS_UNWRITABLE';
+  override readonly name = 'SysctlsUnwritableError';
+}
 
-function pathOf(link: string, name: SysctlName): string {
-  return `${CONF}/${link}/${name}`;
+/** Where the kernel shows the opening process's network sysctls. */
+export const PROC_SYS_NET = '/proc/sys/net';
+const CONF = `${PROC_SYS_NET}/ipv4/conf`;
+
+export interface SysctlsOptions {
+  /** A namespace under /var/run/netns; unset: the agent's own namespace. */
+  netns?: string;
+  /** The agent's own namespace's /proc/sys/net, wherever it is mounted (default /proc/sys/net). */
+  procSysNet?: string;
+}
+
+/**
+ * The file of net.ipv4.conf.<link>.<name> under `procSysNet`. Dots in a link name (a VLAN such as
+ * eth0.100) stay: the directory carries the link's name as it is.
+ */
+export function sysctlPath(procSysNet: string, link: string, name: SysctlName): string {
+  return `${procSysNet.replace(/\/+$/, '')}/ipv4/conf/${link}/${name}`;
 }
 
 export class Sysctls {
   private readonly netns: string | undefined;
+  private readonly procSysNet: string;
 
-  constructor(options: { netns?: string } = {}) {
+  constructor(options: SysctlsOptions = {}) {
+    if (options.netns !== undefined && options.procSysNet !== undefined) {
+      throw new Error('Sysctls: netns and procSysNet exclude each other (another namespace is reached through ip netns exec)');
+    }
     this.netns = options.netns;
+    this.procSysNet = options.procSysNet ?? PROC_SYS_NET;
   }
 
   /**
@@ -38,13 +63,33 @@ export class Sysctls {
   async read(links: readonly string[] | undefined, names: readonly SysctlName[]): Promise<LinkSysctls> {
     if (this.netns) return this.readAllInNetns(names);
     const wanted = (links ?? []).flatMap((link) => names.map((name) => ({ link, name })));
-    const values = await readHere(wanted);
+    const values = await readHere(wanted.map(({ link, name }) => sysctlPath(this.procSysNet, link, name)));
     const result: LinkSysctls = {};
     wanted.forEach(({ link, name }, i) => {
       const value = values[i];
       if (value !== undefined) (result[link] ??= {})[name] = value;
     });
     return result;
+  }
+
+  /**
+   * Fails fast when the sysctls cannot be written (a container's read-only /proc/sys, a missing
+   * mount), rather than reporting every ENI ApplyFailed. Probes conf/all/rp_filter for write
+   * access without writing it. Another namespace is checked by its first write.
+   */
+  async check(): Promise<void> {
+    if (this.netns) return;
+    const probe = sysctlPath(this.procSysNet, 'all', 'rp_filter');
+    try {
+      await access(probe, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new SysctlsUnwritableError(
+        `cannot write the network sysctls under ${this.procSysNet} (${why}); in a container, mount the host's /proc/sys/net ` +
+          'and pass its path as --proc-sys-net',
+        { cause: error },
+      );
+    }
   }
 
   /** True when read() needs no link names (another namespace: everything is read in one go). */
@@ -55,7 +100,7 @@ export class Sysctls {
   /** Writes each value; returns those the kernel refused (e.g. the link is gone). */
   async write(writes: readonly SysctlWrite[]): Promise<SysctlFailure[]> {
     if (writes.length === 0) return [];
-    return this.netns ? this.writeInNetns(writes) : writeHere(writes);
+    return this.netns ? this.writeInNetns(writes) : writeHere(writes.map((write) => ({ write, path: sysctlPath(this.procSysNet, write.link, write.name) })));
   }
 
   private async readAllInNetns(names: readonly SysctlName[]): Promise<LinkSysctls> {
@@ -82,11 +127,11 @@ export class Sysctls {
   }
 }
 
-async function readHere(wanted: { link: string; name: SysctlName }[]): Promise<(number | undefined)[]> {
+async function readHere(paths: string[]): Promise<(number | undefined)[]> {
   return Promise.all(
-    wanted.map(async ({ link, name }) => {
+    paths.map(async (path) => {
       try {
-        return Number((await readFile(pathOf(link, name), 'utf8')).trim());
+        return Number((await readFile(path, 'utf8')).trim());
       } catch {
         return undefined;
       }
@@ -94,11 +139,11 @@ async function readHere(wanted: { link: string; name: SysctlName }[]): Promise<(
   );
 }
 
-async function writeHere(writes: readonly SysctlWrite[]): Promise<SysctlFailure[]> {
+async function writeHere(writes: readonly { write: SysctlWrite; path: string }[]): Promise<SysctlFailure[]> {
   const failures: SysctlFailure[] = [];
-  for (const write of writes) {
+  for (const { write, path } of writes) {
     try {
-      await writeFile(pathOf(write.link, write.name), String(write.value));
+      await writeFile(path, String(write.value));
     } catch (error) {
       failures.push({ write, message: error instanceof Error ? error.message : String(error) });
     }

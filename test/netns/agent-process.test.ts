@@ -2,7 +2,8 @@
 // managing a "node" namespace with --netns against a real kube-apiserver.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetworkInterfaceClaim } from '../../src/api/claim.ts';
@@ -106,4 +107,32 @@ describe('node-agent process', { skip, concurrency: false }, () => {
     await agent.stop();
     agent = undefined;
   });
+});
+
+test('--help and -h print the usage to stdout and exit 0', () => {
+  for (const flag of ['--help', '-h']) {
+    const result = spawnSync(process.execPath, [CLI, 'node-agent', flag], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^usage: ecs-eni-controller node-agent/);
+    assert.match(result.stdout, /--proc-sys-net PATH/);
+    assert.equal(result.stderr, '');
+  }
+});
+
+test('--proc-sys-net naming a directory without the sysctls: exit 1 at start, with a coded error', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecseni-agent-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, 'kubeconfig');
+  // Never contacted: the check comes before the informer starts.
+  writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+      'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+  );
+  const args = [CLI, 'node-agent', '--node-name', NODE, '--kubeconfig', kubeconfig, '--metrics-bind-address', '0', '--proc-sys-net', join(dir, 'missing')];
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(result.status, 1, result.stdout + result.stderr);
+  const fatal = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { level: string; err?: { code?: string; message?: string } }).find((l) => l.level === 'fatal');
+  assert.equal(fatal?.err?.code, 'ECSENI_NODE_SYSCTLS_UNWRITABLE');
+  assert.match(fatal?.err?.message ?? '', /--proc-sys-net/);
 });
