@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ECS_SUCCESS_CODE, createMetrics } from './metrics.ts';
+import { ECS_SUCCESS_CODE, EVENT_LOOP_SAMPLE_MS, createMetrics } from './metrics.ts';
 import { FakeClock } from './kube/clock.ts';
 import { WorkQueue } from './kube/workqueue.ts';
 
@@ -119,4 +119,14 @@ test('forQueue: a real queue drives every workqueue_* series; gauges are read at
   text = await metrics.registry.metrics();
   assert.equal(sample(text, `workqueue_work_duration_seconds_sum${labels}`), 2);
   assert.equal(sample(text, `workqueue_unfinished_work_seconds${labels}`), 0);
+});
+
+test('the event-loop delay monitor samples every EVENT_LOOP_SAMPLE_MS, not every 10 ms (an idle process stays idle)', async () => {
+  const metrics = createMetrics('node-agent');
+  await metrics.registry.metrics(); // starts a fresh sampling interval
+  await new Promise((resolve) => setTimeout(resolve, 3.5 * EVENT_LOOP_SAMPLE_MS));
+  const text = await metrics.registry.metrics();
+  // The monitor records the time between its own wake-ups: the shortest is its sampling period.
+  const shortest = sample(text, 'nodejs_eventloop_lag_min_seconds') ?? Number.NaN;
+  assert.ok(shortest >= 0.9 * (EVENT_LOOP_SAMPLE_MS / 1000) && shortest < 1, `shortest interval ${shortest} s`);
 });

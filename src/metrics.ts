@@ -30,6 +30,12 @@ export const RECONCILE_TIME_BUCKETS = [
 /** controller-runtime's work queue latency buckets: 10 ns to 1000 s by decades. */
 export const WORKQUEUE_DURATION_BUCKETS = exponentialBuckets(10e-9, 10, 12);
 const ECS_REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/**
+ * How often the event-loop delay monitor samples. prom-client's default (10 ms) wakes an idle
+ * process 100 times a second, ≈ 0.4 % of a core for nothing; at 100 ms it is ≈ 0.04 %, and the
+ * nodejs_eventloop_lag_* gauges still get ten samples a second.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
 const AGENT_APPLY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 // A Record, so that the compiler fails when the API gains a phase that is missing here.
@@ -293,7 +299,7 @@ function controllerMetrics(families: SharedFamilies, controller: string): Contro
 }
 
 function createShared(role: Role, registry: Registry): SharedMetrics {
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const families = sharedFamilies([registry]);
   const queues = queueGauges([registry]);
   return {
