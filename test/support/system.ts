@@ -34,7 +34,19 @@ export interface SystemOptions {
   clusterId?: string;
   /** Extra controller flags (e.g. short retry intervals for tests). */
   controllerArgs?: string[];
+  /** Default true; false: the test starts the controller and the agents itself (e.g. with their own credentials). */
+  startProcesses?: boolean;
   log?: (line: string) => void;
+}
+
+/** How one controller or agent process differs from the default (admin credentials, default flags). */
+export interface ProcessOptions {
+  /** A kubeconfig file instead of the admin's, e.g. a ServiceAccount's. */
+  kubeconfigPath?: string;
+  /** Flags after the default ones. */
+  args?: string[];
+  /** Environment added to the default one (e.g. POD_NAME, POD_NAMESPACE). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface System {
@@ -45,9 +57,9 @@ export interface System {
   readonly clusterId: string;
   readonly logDir: string;
   kubectl(args: string[], input?: string): Promise<string>;
-  startController(): Promise<void>;
+  startController(options?: ProcessOptions): Promise<void>;
   stopController(signal?: NodeJS.Signals): Promise<void>;
-  startAgent(node: string): Promise<void>;
+  startAgent(node: string, options?: ProcessOptions): Promise<void>;
   stopAgent(node: string, signal?: NodeJS.Signals): Promise<void>;
   /** Plug/unplug errors seen by the attach listener (a test asserts there are none). */
   plumbingErrors(): string[];
@@ -134,10 +146,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       clusterId,
       logDir,
       kubectl,
-      async startController(): Promise<void> {
+      async startController(processOptions: ProcessOptions = {}): Promise<void> {
         controller = spawnGroup('controller', process.execPath, [
           CLI, 'controller',
-          `--kubeconfig=${cp.kubeconfigPath}`,
+          `--kubeconfig=${processOptions.kubeconfigPath ?? cp.kubeconfigPath}`,
           `--region=${options.world.regionId}`,
           `--cluster-id=${clusterId}`,
           `--ecs-endpoint=${sim.endpoint}`,
@@ -146,24 +158,31 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           '--metrics-bind-address=127.0.0.1:0',
           '--log-level=debug',
           ...(options.controllerArgs ?? []),
+          ...(processOptions.args ?? []),
         ], {
           logFile: join(logDir, 'controller.log'),
-          env: { ...process.env, ALIBABA_CLOUD_ACCESS_KEY_ID: sim.accessKey.id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: sim.accessKey.secret },
+          env: {
+            ...process.env,
+            ALIBABA_CLOUD_ACCESS_KEY_ID: sim.accessKey.id,
+            ALIBABA_CLOUD_ACCESS_KEY_SECRET: sim.accessKey.secret,
+            ...processOptions.env,
+          },
         });
       },
       async stopController(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
         await controller?.stop(signal);
         controller = undefined;
       },
-      async startAgent(node: string): Promise<void> {
+      async startAgent(node: string, processOptions: ProcessOptions = {}): Promise<void> {
         agents.set(node, spawnGroup(`agent-${node}`, process.execPath, [
           CLI, 'node-agent',
           `--node-name=${node}`,
           `--netns=${network.namespaceOf(node)}`,
-          `--kubeconfig=${cp.kubeconfigPath}`,
+          `--kubeconfig=${processOptions.kubeconfigPath ?? cp.kubeconfigPath}`,
           '--metrics-bind-address=127.0.0.1:0',
           '--log-level=debug',
-        ], { logFile: join(logDir, `agent-${node}.log`) }));
+          ...(processOptions.args ?? []),
+        ], { logFile: join(logDir, `agent-${node}.log`), env: { ...process.env, ...processOptions.env } }));
       },
       async stopAgent(node: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
         await agents.get(node)?.stop(signal);
@@ -175,8 +194,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         if (!process.env.ECSENI_KEEP_LOGS) rmSync(logDir, { recursive: true, force: true });
       },
     };
-    await system.startController();
-    for (const node of options.nodes) await system.startAgent(node.name);
+    if (options.startProcesses ?? true) {
+      await system.startController();
+      for (const node of options.nodes) await system.startAgent(node.name);
+    }
     return system;
   } catch (error) {
     await stopAll();
