@@ -394,6 +394,15 @@ describe('decide: release', () => {
     assert.equal(done.event?.reason, 'Retained');
   });
 
+  it('shows a release step that fails for a reason a person must fix, while it waits to retry', () => {
+    const failure = { step: 'Detach' as const, generation: 1, reason: 'InstanceMustBeStopped', message: 'stop i-a first', attempts: 1, retryAtMs: NOW + 30_000 };
+    const f = facts({ claim: deleting(), eni: { kind: 'present', eni: inUse }, holder: node('node-a'), failure });
+    assert.equal(decide(f).action.type, 'Wait');
+    assert.equal(reasonOf(f, 'Attached'), 'InstanceMustBeStopped');
+    assert.equal(reasonOf(f, 'Ready'), 'InstanceMustBeStopped');
+    assert.equal(decide(f).event?.type, 'Warning');
+  });
+
   it('records a Deleted event with the delete', () => {
     const d = decide(facts({ claim: deleting(), eni: { kind: 'present', eni: eni() } }));
     assert.equal(d.event?.reason, 'Deleted');

@@ -283,8 +283,12 @@ function releaseInUse(f: ClaimFacts, eni: Eni): Decision {
 }
 
 function releasing(f: ClaimFacts, eni: Eni, action: Action, phase: Progress['phase'] = 'Detaching'): Decision {
-  const ready: ConditionState = { status: 'False', reason: REASONS.Releasing, message: `releasing ${eni.id}: the claim is being deleted` };
-  const attached: ConditionState = { status: 'False', reason: eni.status === 'Available' ? REASONS.Detached : REASONS.Detaching };
+  // A release step failing for a reason a person must fix (e.g. an instance type that detaches
+  // only while stopped) is shown on the claim, so that kubectl describe says what to do.
+  const detachFailure = failureState(f, 'Detach');
+  const failure = detachFailure ?? failureState(f, 'Delete') ?? failureState(f, 'Untag');
+  const ready: ConditionState = failure ?? { status: 'False', reason: REASONS.Releasing, message: `releasing ${eni.id}: the claim is being deleted` };
+  const attached: ConditionState = detachFailure ?? { status: 'False', reason: eni.status === 'Available' ? REASONS.Detached : REASONS.Detaching };
   return withStatus(f, action, { phase, created: createdState(f, eni), attached, ready });
 }
 
