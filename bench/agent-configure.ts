@@ -5,9 +5,13 @@
 // sent) to the moment a watch sees Configured=True; for 1 ENI at a time and for 8 at once.
 // Then the agent's RSS, and its CPU while nothing happens.
 // Goals (issue 5): p50 ≤ 100 ms, p99 ≤ 500 ms for 1 and 8 ENIs; RSS ≤ 60 MB; CPU at rest ~0.
-//   node bench/agent-configure.ts [rounds1] [rounds8] [restSeconds] [compiled|sources] [node flags…]
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+// With a baseline (BASELINE=<git revision>), that revision's agent runs beside this one, each on
+// its own "node", their rounds taking turns: the machine is shared and noisy, so a before/after
+// comparison is only fair within one run. BASELINE_NODE_FLAGS (default: the same node flags)
+// compares flags instead, e.g. BASELINE=HEAD BASELINE_NODE_FLAGS= … --lite-mode.
+//   [BASELINE=rev [BASELINE_NODE_FLAGS=…]] node bench/agent-configure.ts [rounds1] [rounds8] [restSeconds] [compiled|sources] [node flags…]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +20,7 @@ import pino from 'pino';
 import type { NetworkInterfaceClaim } from '../src/api/claim.ts';
 import { CONTROLLER_FIELD_MANAGER, NODE_LABEL } from '../src/api/names.ts';
 import { ClaimClient, claimInformer } from '../src/kube/claims.ts';
-import { freePort, startControlPlane } from '../test/support/controlplane.ts';
+import { freePort, startControlPlane, type ControlPlane } from '../test/support/controlplane.ts';
 import { applyCrds } from '../test/support/crds.ts';
 import { ENI_SUBNET, createTopology, removeStaleNamespaces, type Topology } from '../test/support/netns.ts';
 import { spawnGroup, type GroupProcess } from '../test/support/process-group.ts';
@@ -30,26 +34,30 @@ export interface LatencyFigures {
   maxMs: number;
 }
 
-export interface AgentBenchmarkResult {
-  oneEni: LatencyFigures;
-  eightEnis: LatencyFigures;
-  /** Resident memory of the agent process after the runs, MB. */
-  rssMb: number;
-  /** … and once it was ready, before any claim. */
-  rssAtStartMb: number;
+export interface AgentBenchmarkResult extends AgentFigures {
   /** Extra node flags the agent ran with (e.g. V8 heap limits). */
   nodeFlags: string[];
-  /** CPU of the agent process while idle, percent of one core. */
-  cpuAtRestPercent: number;
   /** What ran: the compiled CLI (as in the image) or the TypeScript sources. */
   entry: 'compiled' | 'sources';
   restSeconds: number;
   goals: typeof GOALS;
   /** figure ÷ goal (≤ 1 meets it). */
   ratios: { oneP50: number; oneP99: number; eightP50: number; eightP99: number; rss: number };
+  /** The same figures of the baseline revision's agent, measured in the same run. */
+  baseline?: AgentFigures & { revision: string; nodeFlags: string[] };
 }
 
-const NODE = 'bench-node';
+export interface AgentFigures {
+  oneEni: LatencyFigures;
+  eightEnis: LatencyFigures;
+  /** Resident memory of the agent process after the runs, MB. */
+  rssMb: number;
+  /** … and once it was ready, before any claim. */
+  rssAtStartMb: number;
+  /** CPU of the agent process while idle, percent of one core. */
+  cpuAtRestPercent: number;
+}
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_CLI = join(ROOT, 'src', 'cli.ts');
 
@@ -57,13 +65,23 @@ const SOURCE_CLI = join(ROOT, 'src', 'cli.ts');
  * The agent as the image runs it: compiled JavaScript (type stripping of the .ts sources costs
  * ~17 MB of RSS by itself), built into a temporary directory that borrows node_modules.
  */
-function buildCli(dir: string): string {
+export function buildCli(dir: string, sources = ROOT): string {
   const out = join(dir, 'dist');
   const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
-  const built = spawnSync(tsc, ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { encoding: 'utf8' });
+  const built = spawnSync(tsc, ['-p', join(sources, 'tsconfig.build.json'), '--outDir', out], { encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`tsc failed: ${built.stdout}${built.stderr}`);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return join(out, 'cli.js');
+}
+
+/** The compiled CLI of a git revision: its src/ and tsconfig files exported (read-only) and built. */
+function buildRevision(dir: string, revision: string): string {
+  const sources = join(dir, 'sources');
+  mkdirSync(sources, { recursive: true });
+  const archive = execFileSync('git', ['-C', ROOT, 'archive', '--format=tar', revision, 'src', 'tsconfig.json', 'tsconfig.build.json', 'package.json']);
+  execFileSync('tar', ['-x', '-C', sources], { input: archive });
+  symlinkSync(join(ROOT, 'node_modules'), join(sources, 'node_modules'));
+  return buildCli(dir, sources);
 }
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -109,6 +127,7 @@ class ConfiguredWatch {
 }
 
 interface Rig {
+  node: string;
   topology: Topology;
   client: ClaimClient;
   watch: ConfiguredWatch;
@@ -121,8 +140,8 @@ async function round(rig: Rig, n: number): Promise<number[]> {
   const macs: string[] = [];
   for (let i = 0; i < n; i++) {
     const eni = await rig.topology.plugEni();
-    const name = `bench-${rig.sequence++}`;
-    await rig.client.create({ metadata: { name, labels: { [NODE_LABEL]: NODE } }, spec: { nodeName: NODE, vSwitchId: 'vsw-bench1', securityGroupIds: ['sg-bench1'] } });
+    const name = `${rig.node}-${rig.sequence++}`;
+    await rig.client.create({ metadata: { name, labels: { [NODE_LABEL]: rig.node } }, spec: { nodeName: rig.node, vSwitchId: 'vsw-bench1', securityGroupIds: ['sg-bench1'] } });
     names.push(name);
     macs.push(eni.mac);
   }
@@ -131,7 +150,7 @@ async function round(rig: Rig, n: number): Promise<number[]> {
     const sentAt = performance.now();
     const done = rig.watch.expect(name, sentAt);
     const write = rig.client.applyStatus(name, CONTROLLER_FIELD_MANAGER, {
-      nodeName: NODE,
+      nodeName: rig.node,
       macAddress: macs[i] as string,
       primaryIpAddress: `192.168.50.${10 + (rig.sequence % 200) + i}`,
       secondaryPrivateIpAddresses: [],
@@ -158,63 +177,91 @@ export interface AgentBenchmarkOptions {
   entry?: 'compiled' | 'sources';
   /** Extra node flags for the agent process, e.g. ['--max-semi-space-size=1']. */
   nodeFlags?: string[];
+  /** A git revision whose agent runs beside this one, taking turns round by round. */
+  baseline?: string;
+  /** Node flags of the baseline's agent; default nodeFlags. */
+  baselineNodeFlags?: string[];
+}
+
+/** One agent process on its own "node" namespace, and what was measured of it. */
+interface AgentUnderTest {
+  rig: Rig;
+  informer: ReturnType<typeof claimInformer>;
+  process: GroupProcess;
+  rssAtStartMb: number;
+  one: number[];
+  eight: number[];
+}
+
+const NODE = 'bench-node';
+
+async function startAgentUnderTest(cp: ControlPlane, node: string, cli: string, nodeFlags: string[], logFile: string, topologies: Topology[]): Promise<AgentUnderTest> {
+  const topology = await createTopology();
+  topologies.push(topology);
+  const port = await freePort();
+  const args = [...nodeFlags, cli, 'node-agent', '--node-name', node, '--netns', topology.node, '--kubeconfig', cp.kubeconfigPath, '--metrics-bind-address', `127.0.0.1:${port}`, '--log-level', 'warn'];
+  const agent = spawnGroup(`node-agent ${node}`, process.execPath, args, { logFile });
+  for (let ready = false; !ready; await sleep(50)) ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+  const informer = claimInformer(cp.kubeConfig, { logger: pino({ level: 'silent' }), labelSelector: `${NODE_LABEL}=${node}` });
+  const rig: Rig = { node, topology, client: new ClaimClient(cp.kubeConfig), watch: new ConfiguredWatch(informer), sequence: 0 };
+  return { rig, informer, process: agent, rssAtStartMb: 0, one: [], eight: [] };
+}
+
+function figuresOf(agent: AgentUnderTest, cpuAtRestPercent: number): AgentFigures {
+  return { oneEni: figures(agent.one), eightEnis: figures(agent.eight), rssMb: rssMb(agent.process.pid), rssAtStartMb: agent.rssAtStartMb, cpuAtRestPercent };
 }
 
 export async function runAgentBenchmark(options: AgentBenchmarkOptions = {}): Promise<AgentBenchmarkResult> {
-  const { rounds1 = 30, rounds8 = 8, restSeconds = 20, entry = 'compiled', nodeFlags = [] } = options;
+  const { rounds1 = 30, rounds8 = 8, restSeconds = 20, entry = 'compiled', nodeFlags = [], baseline, baselineNodeFlags = nodeFlags } = options;
   await removeStaleNamespaces();
   const dir = mkdtempSync(join(tmpdir(), 'ecseni-agent-bench-'));
-  const cli = entry === 'compiled' ? buildCli(dir) : SOURCE_CLI;
+  const cli = entry === 'compiled' ? buildCli(join(dir, 'current')) : SOURCE_CLI;
+  const baselineCli = baseline === undefined ? undefined : buildRevision(join(dir, 'baseline'), baseline);
   const cp = await startControlPlane();
-  let topology: Topology | undefined;
-  let agent: GroupProcess | undefined;
-  const informer = claimInformer(cp.kubeConfig, { logger: pino({ level: 'silent' }), labelSelector: `${NODE_LABEL}=${NODE}` });
+  const topologies: Topology[] = [];
+  const agents: AgentUnderTest[] = [];
   try {
     await applyCrds(cp.kubeConfig);
-    topology = await createTopology();
-    const port = await freePort();
-    const args = [...nodeFlags, cli, 'node-agent', '--node-name', NODE, '--netns', topology.node, '--kubeconfig', cp.kubeconfigPath, '--metrics-bind-address', `127.0.0.1:${port}`, '--log-level', 'warn'];
-    agent = spawnGroup('node-agent', process.execPath, args, { logFile: join(dir, 'agent.log') });
-    for (let ready = false; !ready; await sleep(50)) ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    agents.push(await startAgentUnderTest(cp, NODE, cli, nodeFlags, join(dir, 'agent.log'), topologies));
+    if (baselineCli) agents.push(await startAgentUnderTest(cp, `${NODE}-baseline`, baselineCli, baselineNodeFlags, join(dir, 'baseline.log'), topologies));
     await sleep(1_000);
-    const rssAtStartMb = rssMb(agent.pid);
-    informer.start();
-    await informer.waitForSync(30_000);
-    const rig: Rig = { topology, client: new ClaimClient(cp.kubeConfig), watch: new ConfiguredWatch(informer), sequence: 0 };
-    await round(rig, 1); // warm-up: JIT, connections
-    const one: number[] = [];
-    for (let i = 0; i < rounds1; i++) one.push(...(await round(rig, 1)));
-    const eight: number[] = [];
-    for (let i = 0; i < rounds8; i++) eight.push(...(await round(rig, 8)));
+    for (const agent of agents) {
+      agent.rssAtStartMb = rssMb(agent.process.pid);
+      agent.informer.start();
+      await agent.informer.waitForSync(30_000);
+      await round(agent.rig, 1); // warm-up: JIT, connections
+    }
+    // Rounds take turns, and so does who goes first, so that load changes hit both alike.
+    const turns = (i: number): AgentUnderTest[] => (i % 2 === 0 ? agents : [...agents].reverse());
+    for (let i = 0; i < rounds1; i++) for (const agent of turns(i)) agent.one.push(...(await round(agent.rig, 1)));
+    for (let i = 0; i < rounds8; i++) for (const agent of turns(i)) agent.eight.push(...(await round(agent.rig, 8)));
     await sleep(2_000);
-    const ticksBefore = cpuTicks(agent.pid);
+    const ticksBefore = agents.map((agent) => cpuTicks(agent.process.pid));
     await sleep(restSeconds * 1000);
-    const cpuAtRestPercent = ((cpuTicks(agent.pid) - ticksBefore) / CLOCK_TICKS / restSeconds) * 100;
-    const rss = rssMb(agent.pid);
-    const oneEni = figures(one);
-    const eightEnis = figures(eight);
+    const cpu = agents.map((agent, i) => ((cpuTicks(agent.process.pid) - (ticksBefore[i] ?? 0)) / CLOCK_TICKS / restSeconds) * 100);
+    const [current, base] = agents.map((agent, i) => figuresOf(agent, cpu[i] ?? Number.NaN));
+    if (!current) throw new Error('no agent ran');
     return {
-      oneEni,
-      eightEnis,
-      rssMb: rss,
-      rssAtStartMb,
+      ...current,
       nodeFlags,
-      cpuAtRestPercent,
       restSeconds,
       entry,
       goals: GOALS,
       ratios: {
-        oneP50: oneEni.p50Ms / GOALS.p50Ms,
-        oneP99: oneEni.p99Ms / GOALS.p99Ms,
-        eightP50: eightEnis.p50Ms / GOALS.p50Ms,
-        eightP99: eightEnis.p99Ms / GOALS.p99Ms,
-        rss: rss / GOALS.rssMb,
+        oneP50: current.oneEni.p50Ms / GOALS.p50Ms,
+        oneP99: current.oneEni.p99Ms / GOALS.p99Ms,
+        eightP50: current.eightEnis.p50Ms / GOALS.p50Ms,
+        eightP99: current.eightEnis.p99Ms / GOALS.p99Ms,
+        rss: current.rssMb / GOALS.rssMb,
       },
+      ...(base && baseline !== undefined ? { baseline: { ...base, revision: baseline, nodeFlags: baselineNodeFlags } } : {}),
     };
   } finally {
-    await informer.stop();
-    await agent?.stop();
-    await topology?.destroy();
+    for (const agent of agents) {
+      await agent.informer.stop();
+      await agent.process.stop();
+    }
+    for (const topology of topologies) await topology.destroy();
     await cp.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -224,22 +271,38 @@ function verdict(ratio: number): string {
   return `ratio ${ratio.toFixed(2)} (${ratio <= 1 ? 'met' : 'NOT met'})`;
 }
 
+function printFigures(label: string, f: AgentFigures, withGoals: boolean): void {
+  const ms = (n: number): string => `${n.toFixed(1)} ms`;
+  const goal = (figure: number, limit: number): string => (withGoals ? ` — ${verdict(figure / limit)}` : '');
+  console.log(`agent-configure: ${label}1 ENI  (${f.oneEni.samples} samples): p50 ${ms(f.oneEni.p50Ms)}, p99 ${ms(f.oneEni.p99Ms)}, max ${ms(f.oneEni.maxMs)}`);
+  console.log(`agent-configure: ${label}8 ENIs (${f.eightEnis.samples} samples): p50 ${ms(f.eightEnis.p50Ms)}, p99 ${ms(f.eightEnis.p99Ms)}, max ${ms(f.eightEnis.maxMs)}`);
+  if (withGoals) {
+    console.log(`agent-configure: ${label}p50 goal ≤ ${GOALS.p50Ms} ms — 1 ENI ${verdict(f.oneEni.p50Ms / GOALS.p50Ms)}, 8 ENIs ${verdict(f.eightEnis.p50Ms / GOALS.p50Ms)}`);
+    console.log(`agent-configure: ${label}p99 goal ≤ ${GOALS.p99Ms} ms — 1 ENI ${verdict(f.oneEni.p99Ms / GOALS.p99Ms)}, 8 ENIs ${verdict(f.eightEnis.p99Ms / GOALS.p99Ms)}`);
+  }
+  console.log(`agent-configure: ${label}RSS ${f.rssMb.toFixed(1)} MB after the runs (${f.rssAtStartMb.toFixed(1)} MB when ready)${goal(f.rssMb, GOALS.rssMb).replace(' — ', `, goal ≤ ${GOALS.rssMb} MB — `)}`);
+  console.log(`agent-configure: ${label}CPU at rest ${f.cpuAtRestPercent.toFixed(2)}% of one core (goal ~0)`);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [rounds1 = '30', rounds8 = '8', rest = '20', entry = 'compiled', ...nodeFlags] = process.argv.slice(2);
+  const baseline = process.env.BASELINE;
+  const baselineFlags = process.env.BASELINE_NODE_FLAGS;
   const r = await runAgentBenchmark({
     rounds1: Number(rounds1),
     rounds8: Number(rounds8),
     restSeconds: Number(rest),
     entry: entry === 'sources' ? 'sources' : 'compiled',
     nodeFlags,
+    ...(baseline ? { baseline } : {}),
+    ...(baselineFlags === undefined ? {} : { baselineNodeFlags: baselineFlags.split(' ').filter((f) => f !== '') }),
   });
   const flags = r.nodeFlags.length > 0 ? ` and ${r.nodeFlags.join(' ')}` : '';
-  console.log(`agent-configure: the ${r.entry === 'compiled' ? 'compiled CLI (as in the image)' : 'TypeScript sources'} with --netns (sysctls through ip netns exec)${flags}`);
-  const ms = (n: number): string => `${n.toFixed(1)} ms`;
-  console.log(`agent-configure: 1 ENI  (${r.oneEni.samples} samples): p50 ${ms(r.oneEni.p50Ms)}, p99 ${ms(r.oneEni.p99Ms)}, max ${ms(r.oneEni.maxMs)}`);
-  console.log(`agent-configure: 8 ENIs (${r.eightEnis.samples} samples): p50 ${ms(r.eightEnis.p50Ms)}, p99 ${ms(r.eightEnis.p99Ms)}, max ${ms(r.eightEnis.maxMs)}`);
-  console.log(`agent-configure: p50 goal ≤ ${GOALS.p50Ms} ms — 1 ENI ${verdict(r.ratios.oneP50)}, 8 ENIs ${verdict(r.ratios.eightP50)}`);
-  console.log(`agent-configure: p99 goal ≤ ${GOALS.p99Ms} ms — 1 ENI ${verdict(r.ratios.oneP99)}, 8 ENIs ${verdict(r.ratios.eightP99)}`);
-  console.log(`agent-configure: RSS ${r.rssMb.toFixed(1)} MB after the runs (${r.rssAtStartMb.toFixed(1)} MB when ready), goal ≤ ${GOALS.rssMb} MB — ${verdict(r.ratios.rss)}`);
-  console.log(`agent-configure: CPU at rest ${r.cpuAtRestPercent.toFixed(2)}% of one core over ${r.restSeconds} s (goal ~0)`);
+  console.log(`agent-configure: the ${r.entry === 'compiled' ? 'compiled CLI (as in the image)' : 'TypeScript sources'} with --netns (sysctls through ip netns exec)${flags}; CPU at rest over ${r.restSeconds} s`);
+  printFigures(r.baseline ? 'this tree:     ' : '', r, true);
+  if (r.baseline) {
+    const flags = r.baseline.nodeFlags.join(' ') || 'no node flags';
+    console.log(`agent-configure: baseline: revision ${r.baseline.revision} with ${flags}, taking turns with this tree round by round`);
+    printFigures('baseline:      ', r.baseline, false);
+  }
 }
