@@ -59,21 +59,32 @@ export class KernelDatapath implements Datapath {
     return { configure, release, state, sysctls };
   }
 
+  /**
+   * Sysctls and the `ip` batch go at once, unless an address is deleted: promote_secondaries must
+   * be on before that, or the kernel drops the link's other addresses with it.
+   */
   async apply(changes: readonly Change[]): Promise<FailedChange[]> {
-    const failed: FailedChange[] = [];
+    if (changes.some((c) => c.op === 'addr-del')) return [...(await this.applySysctls(changes)), ...(await this.applyBatch(changes))];
+    const [sysctlFailed, batchFailed] = await Promise.all([this.applySysctls(changes), this.applyBatch(changes)]);
+    return [...sysctlFailed, ...batchFailed];
+  }
+
+  private async applySysctls(changes: readonly Change[]): Promise<FailedChange[]> {
     const sysctlChanges = changes.filter((c) => c.op === 'sysctl-set');
-    const sysctlFailures = await this.sysctls.write(sysctlChanges.map(({ link, name, value }) => ({ link, name, value })));
-    for (const failure of sysctlFailures) {
+    const failures = await this.sysctls.write(sysctlChanges.map(({ link, name, value }) => ({ link, name, value })));
+    return failures.flatMap((failure) => {
       const change = sysctlChanges.find((c) => c.link === failure.write.link && c.name === failure.write.name);
-      if (change) failed.push({ change, message: failure.message });
-    }
+      return change ? [{ change, message: failure.message }] : [];
+    });
+  }
+
+  private async applyBatch(changes: readonly Change[]): Promise<FailedChange[]> {
     const batch = changes.filter((c) => ipCommand(c) !== undefined);
     const failures = await this.ip.apply(batch.map((c) => ipCommand(c) ?? ''));
-    for (const failure of failures) {
+    return failures.flatMap((failure) => {
       const change = batch[failure.index];
-      if (change) failed.push({ change, message: `${describe(change)}: ${failure.message}` });
-    }
-    return failed;
+      return change ? [{ change, message: `${describe(change)}: ${failure.message}` }] : [];
+    });
   }
 
   async reconcile(intents: Intents): Promise<ReconcileResult> {

@@ -140,13 +140,15 @@ async function readHere(paths: string[]): Promise<(number | undefined)[]> {
 }
 
 async function writeHere(writes: readonly { write: SysctlWrite; path: string }[]): Promise<SysctlFailure[]> {
-  const failures: SysctlFailure[] = [];
-  for (const { write, path } of writes) {
-    try {
-      await writeFile(path, String(write.value));
-    } catch (error) {
-      failures.push({ write, message: error instanceof Error ? error.message : String(error) });
-    }
-  }
-  return failures;
+  const results = await Promise.all(
+    writes.map(async ({ write, path }): Promise<SysctlFailure | undefined> => {
+      try {
+        await writeFile(path, String(write.value));
+        return undefined;
+      } catch (error) {
+        return { write, message: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  return results.filter((failure) => failure !== undefined);
 }
