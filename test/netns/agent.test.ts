@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { ClaimStatus, NetworkInterfaceClaim } from '../../src/api/claim.ts';
 import { AGENT_FINALIZER, CONTROLLER_FIELD_MANAGER, GROUP, NODE_LABEL, PLURAL, VERSION } from '../../src/api/names.ts';
 import { ClaimClient } from '../../src/kube/claims.ts';
@@ -269,5 +269,44 @@ describe('node agent on a real kernel and kube-apiserver', { skip, concurrency: 
     await topology.plugEni({ mac });
     await waitFor('configured once plugged', async () => configured(await client.get('late'))?.status === 'True');
     assert.ok(Date.now() - plugged < 2_000, 'the link event, not the slow retry, brought it');
+  });
+
+  test('status writes refused: the kernel is configured all the same, passes back off instead of looping, the report follows the grant', async () => {
+    // The agent as a ServiceAccount that may add its finalizer but not write status.
+    const rbac = cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    const rule = (resources: string[]) => ({ apiGroups: [GROUP], resources, verbs: ['get', 'list', 'watch', 'patch'] });
+    await rbac.createClusterRole({ body: { metadata: { name: 'agent-without-status' }, rules: [rule([PLURAL])] } });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: 'agent-without-status' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'agent-without-status' },
+        subjects: [{ kind: 'ServiceAccount', name: 'agent', namespace: 'agent-test' }],
+      },
+    });
+    await running.stop();
+    running = await startAgent(await cp.serviceAccountKubeConfig('agent-test', 'agent'), topology.node);
+    const eni = await topology.plugEni();
+    await createClaim(client, 'refused');
+    await attach(client, 'refused', eni.mac, ['192.168.50.50']);
+    await waitFor('finalizer and rule', async () =>
+      (await client.get('refused'))?.metadata.finalizers?.includes(AGENT_FINALIZER) && (await ours(topology)).rules.some((r) => r.src === '192.168.50.50'),
+    );
+    const passes = async (): Promise<{ all: number; failed: number }> => {
+      const metric = await running.metrics.registry.getSingleMetric('controller_runtime_reconcile_total')?.get();
+      const all = (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+      return { all, failed: await counter(running.metrics, 'controller_runtime_reconcile_errors_total', { controller: 'node-agent' }) };
+    };
+    const before = await passes();
+    await new Promise((r) => setTimeout(r, 2_000));
+    const after = await passes();
+    // The rate limiter doubles from 5 ms: about 9 failed passes in 2 s; a loop would make hundreds.
+    assert.ok(after.all - before.all <= 15, `passes in 2 s: ${after.all - before.all}`);
+    assert.ok(after.failed - before.failed >= 1, 'the refused writes fail the passes');
+    assert.equal(configured(await client.get('refused')), undefined);
+
+    await rbac.replaceClusterRole({ name: 'agent-without-status', body: { metadata: { name: 'agent-without-status' }, rules: [rule([PLURAL, `${PLURAL}/status`])] } });
+    await waitFor('Configured=True once allowed', async () => configured(await client.get('refused'))?.status === 'True', 15_000);
+    await client.delete('refused');
+    await waitFor('claim gone', async () => (await client.get('refused')) === undefined);
   });
 });
