@@ -40,4 +40,6 @@ export interface Decision {
   nodeLabel?: string;
   /** Recorded once the action has succeeded. */
   event?: ClaimEvent;
+  /** The status describes waiting for the action: write it only if the action did not happen now. */
+  statusOnlyIfDeferred?: boolean;
 }

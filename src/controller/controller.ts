@@ -6,6 +6,7 @@ import type { KubeConfig, V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NetworkInterfaceClaim } from '../api/claim.ts';
 import type { EcsPort } from '../cloud/port.ts';
+import type { EcsAction } from '../cloud/rate-limits.ts';
 import { ClaimClient, claimInformer } from '../kube/claims.ts';
 import { realClock, type Cancel, type Clock } from '../kube/clock.ts';
 import { apiEventSink, CONTROLLER_REPORTER, EventRecorder } from '../kube/events.ts';
@@ -16,12 +17,15 @@ import { WorkQueue } from '../kube/workqueue.ts';
 import type { ControllerProcessMetrics } from '../metrics.ts';
 import { DEFAULT_SLOW_RETRY, FailureBook, type SlowRetryOptions } from './backoff.ts';
 import { recordClaimMetrics } from './claim-metrics.ts';
+import { ClaimEventFilter } from './claim-events.ts';
 import { ClaimWriter } from './claim-writer.ts';
+import { CloudBudget } from './cloud-budget.ts';
 import { EniStore } from './eni-store.ts';
 import { EniWatch, type Settled } from './eni-watch.ts';
 import { Executor } from './execute.ts';
 import { LeakCollector } from './gc.ts';
 import { InstanceSlots } from './instance-slots.ts';
+import { reuseApiConnections } from './kube-connections.ts';
 import { NodeIndex, nodeFacts } from './node-index.ts';
 import { ClaimReconciler } from './reconcile.ts';
 
@@ -51,6 +55,8 @@ export interface ClaimControllerOptions {
   /** Leak collection: how often (0: never) and the minimum age. Defaults 10 min, 10 min. */
   gcIntervalMs?: number;
   gcGraceMs?: number;
+  /** ECS calls a minute per action, as given to the adapter (Terway's defaults for the rest). */
+  rateLimitsPerMinute?: Partial<Record<EcsAction, number>>;
   /** Pod name, for Events. */
   reportingInstance?: string;
   /** Give up waiting for the informers after this long. Default 2 min. */
@@ -77,6 +83,7 @@ export class ClaimController {
   private readonly nodeSignatures = new Map<string, string>();
   /** ENI id → the claim whose status names it, so that a change seen in ECS wakes that claim. */
   private readonly eniOwners = new Map<string, string>();
+  private readonly claimEvents = new ClaimEventFilter();
   /** The pending timer of each periodic task. */
   private readonly timers = new Map<string, Cancel>();
   private primedPromise: Promise<void> | undefined;
@@ -86,7 +93,8 @@ export class ClaimController {
   constructor(options: ClaimControllerOptions) {
     this.options = options;
     const clock = (this.clock = options.clock ?? realClock);
-    const { kubeConfig, logger, metrics, port } = options;
+    const { logger, metrics, port } = options;
+    const kubeConfig = reuseApiConnections(options.kubeConfig);
     this.claims = claimInformer(kubeConfig, { logger, clock });
     this.nodes = nodeInformer(kubeConfig, { logger, clock });
     this.nodeIndex = new NodeIndex(this.nodes);
@@ -102,7 +110,7 @@ export class ClaimController {
       clock,
     });
     const writer = new ClaimWriter(new ClaimClient(kubeConfig));
-    const executor = new Executor({ port, store: this.store, watch: this.watch, slots, writer, safetyRequeueMs: options.safetyRequeueMs ?? 30_000 });
+    const executor = new Executor({ port, store: this.store, watch: this.watch, slots, writer, budget: new CloudBudget(options.rateLimitsPerMinute ?? {}, clock), safetyRequeueMs: options.safetyRequeueMs ?? 30_000 });
     const reconciler = new ClaimReconciler({
       claims: this.claims,
       nodes: this.nodeIndex,
@@ -188,7 +196,8 @@ export class ClaimController {
       const eniId = claim.status?.networkInterfaceId ?? claim.spec.networkInterfaceId;
       if (eniId && deleted) this.eniOwners.delete(eniId);
       else if (eniId) this.eniOwners.set(eniId, name);
-      this.queue.add(name);
+      if (deleted) this.claimEvents.forget(name);
+      if (deleted || this.claimEvents.worthReconciling(claim, this.clock.now())) this.queue.add(name);
     };
     this.claims.on('add', (claim) => enqueue(claim));
     this.claims.on('update', (claim) => enqueue(claim));

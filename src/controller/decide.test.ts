@@ -171,6 +171,8 @@ describe('decide: attaching', () => {
     const d = decide(f);
     assert.deepEqual(d.action, { type: 'Attach', eniId: 'eni-1', instanceId: 'i-a' });
     assert.equal(d.status?.phase, 'Attaching');
+    assert.equal(d.statusOnlyIfDeferred, true, 'the Attaching status is written only while the attach waits for its token');
+    assert.equal(d.nodeLabel, 'node-a', 'labelled with the attach, so the write at InUse is the status alone');
     assert.equal(d.status?.networkInterfaceId, 'eni-1');
     assert.equal(reasonOf(f, 'Created'), 'Created');
   });

@@ -12,10 +12,16 @@ import { assignToken, claimUidOf, createToken, isOwnedByCluster, ownTags } from 
 import { REASONS } from './reasons.ts';
 import { buildStatus, type ConditionState, type Progress } from './status.ts';
 
-/** Reasons of normal progress: a condition moving to one of them is not worth an Event. */
+/**
+ * Reasons of normal progress: a condition moving to one of them is not worth an Event. `Created`
+ * is among them: every claim gets one Normal Event when attached, not one per step (Events are
+ * API writes too, and a thousand claims at once make the API server the bottleneck).
+ */
 const PROGRESS_REASONS = new Set<string>([
   REASONS.Pending,
   REASONS.Creating,
+  REASONS.Created,
+  REASONS.Adopted,
   REASONS.Attaching,
   REASONS.Moving,
   REASONS.Detaching,
@@ -89,8 +95,10 @@ function create(f: ClaimFacts): Decision {
     ...(spec.secondaryPrivateIpAddressCount ? { secondaryPrivateIpAddressCount: spec.secondaryPrivateIpAddressCount } : {}),
     ...(spec.description ? { description: spec.description } : {}),
   };
-  const action: Action = backoff(f, 'Create') ?? { type: 'Create', input };
-  return withStatus(f, action, progress);
+  const waiting = backoff(f, 'Create');
+  if (waiting) return withStatus(f, waiting, progress);
+  // Once the ENI exists the next pass shows it; "Creating" is worth a write only while the call waits.
+  return { ...withStatus(f, { type: 'Create', input }, progress), statusOnlyIfDeferred: true };
 }
 
 function inTransit(f: ClaimFacts, eni: Eni, status: 'Attaching' | 'Detaching'): Decision {
@@ -191,7 +199,13 @@ function attachDecision(f: ClaimFacts, eni: Eni): Decision {
   }
   const failed = failureState(f, 'Attach');
   const attaching: ConditionState = failed ?? { status: 'False', reason: REASONS.Attaching, message: `attaching ${eni.id} to ${instance.id}` };
-  return pending(attaching, backoff(f, 'Attach') ?? { type: 'Attach', eniId: eni.id, instanceId: instance.id }, failed ? 'Failed' : 'Attaching');
+  const waiting = backoff(f, 'Attach');
+  if (waiting) return pending(attaching, waiting, 'Failed');
+  // The label goes with the attach (the new node's agent ignores the claim until it is Attached),
+  // so that the write when the ENI turns InUse is the status alone: that one is on the clock.
+  // The Attaching status is worth a write only while the call waits for its rate-limit token.
+  const decision = pending(attaching, { type: 'Attach', eniId: eni.id, instanceId: instance.id }, 'Attaching');
+  return { ...decision, nodeLabel: f.target.name, statusOnlyIfDeferred: true };
 }
 
 /** Why the target node cannot take an ENI now, or undefined when it can. */

@@ -159,11 +159,42 @@ describe('EniWatch', () => {
     watch.stop();
   });
 
+  it('looks at detaching ENIs less often than at attaching ones', async () => {
+    const { clock, ecs, store, watch } = setup();
+    store.mutate(eni('eni-d', { status: 'Detaching', instanceId: 'i-1' }));
+    ecs.add(eni('eni-d', { status: 'Detaching', instanceId: 'i-1' }));
+    watch.watch('eni-d', 'claim-d', 'Detaching', 'i-1');
+    await clock.advanceAsync(2_000);
+    assert.equal(ecs.calls.length, 2, 'once a second');
+    store.mutate(eni('eni-a', { status: 'Attaching', instanceId: 'i-1' }));
+    ecs.add(eni('eni-a', { status: 'Attaching', instanceId: 'i-1' }));
+    watch.watch('eni-a', 'claim-a', 'Attaching', 'i-1');
+    await clock.advanceAsync(1_000);
+    assert.equal(ecs.calls.length, 2 + 4, 'every 250 ms while an attach is waited for');
+    assert.equal(ecs.calls.filter((c) => c.ids?.includes('eni-d')).length, 3);
+    watch.stop();
+  });
+
+  it('looks at detaches spread over time once a second in all, not at every tick', async () => {
+    const { clock, ecs, store, watch } = setup();
+    for (let i = 0; i < 8; i++) {
+      const detaching = eni(`eni-${i}`, { status: 'Detaching', instanceId: 'i-1' });
+      ecs.add(detaching);
+      store.mutate(detaching);
+      watch.watch(detaching.id, `claim-${i}`, 'Detaching', 'i-1');
+      await clock.advanceAsync(250);
+    }
+    const before = ecs.calls.length;
+    await clock.advanceAsync(4_000);
+    assert.ok(ecs.calls.length - before <= 4, `${ecs.calls.length - before} calls in 4 s`);
+    watch.stop();
+  });
+
   it('settles an ENI that vanished, and stops polling once the set is empty', async () => {
     const { clock, ecs, store, watch, settled } = setup();
     store.mutate(eni('eni-1', { status: 'Detaching', instanceId: 'i-1' }));
     watch.watch('eni-1', 'claim-1', 'Detaching', 'i-1');
-    await clock.advanceAsync(300);
+    await clock.advanceAsync(1_100);
     assert.deepEqual(settled.map((s) => s.now), [{ kind: 'gone', id: 'eni-1' }]);
     const calls = ecs.calls.length;
     await clock.advanceAsync(5_000);
@@ -177,10 +208,10 @@ describe('EniWatch', () => {
     store.mutate(detaching);
     watch.watch('eni-1', 'claim-1', 'Detaching', 'i-1');
     ecs.fail = new Error('Throttling');
-    await clock.advanceAsync(600);
+    await clock.advanceAsync(2_100);
     ecs.fail = undefined;
     ecs.enis.set('eni-1', { ...detaching, status: 'Available', instanceId: undefined });
-    await clock.advanceAsync(300);
+    await clock.advanceAsync(1_000);
     await flushMicrotasks();
     assert.equal(settled.length, 1);
     assert.equal(settled[0]?.instanceId, 'i-1');
@@ -191,7 +222,7 @@ describe('InstanceSlots', () => {
   function slots(): { clock: FakeClock; ecs: FakeEcs; slots: InstanceSlots; woken: string[] } {
     const { clock, ecs, store } = setup();
     const woken: string[] = [];
-    return { clock, ecs, woken, slots: new InstanceSlots({ port: ecs, store, clock, wake: (k) => woken.push(k) }) };
+    return { clock, ecs, woken, slots: new InstanceSlots({ port: ecs, store, clock, ttlMs: 30_000, wake: (k) => woken.push(k) }) };
   }
 
   it('counts the ENIs on an instance with one call shared by concurrent callers and kept for the TTL', async () => {

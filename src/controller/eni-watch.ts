@@ -1,8 +1,9 @@
 // Noticing promptly that an attach or a detach has finished. ECS attaches asynchronously
 // (Available → Attaching → InUse) and says nothing when it is done, so someone must look. Terway
 // looks after 3 s, then ×1.5; here every ENI in transit is looked at together: while any is
-// waiting, one DescribeNetworkInterfaces of up to 100 ids every ~250 ms (nothing when none is),
-// the longest-unpolled first. A settled ENI's claim is woken at once.
+// due, one DescribeNetworkInterfaces of up to 100 ids every ~250 ms (nothing when none is), the
+// longest-unpolled first. Attaches are looked at every interval (a claim waits on them);
+// detaches, which only a release waits on, less often. A settled ENI's claim is woken at once.
 import type { Logger } from 'pino';
 import type { EcsPort } from '../cloud/port.ts';
 import type { Cancel, Clock } from '../kube/clock.ts';
@@ -26,8 +27,10 @@ export interface EniWatchOptions {
   clock: Clock;
   logger: Pick<Logger, 'debug' | 'warn'>;
   onSettled: (settled: Settled) => void;
-  /** Default 250 ms. */
+  /** How often an attaching ENI is looked at. Default 250 ms. */
   intervalMs?: number;
+  /** How often a detaching ENI is looked at. Default 1 s. */
+  detachIntervalMs?: number;
   /** Ids per describe; ECS takes 1–100. */
   batchSize?: number;
 }
@@ -42,8 +45,10 @@ interface Watched {
 export class EniWatch {
   private readonly options: EniWatchOptions;
   private readonly intervalMs: number;
+  private readonly detachIntervalMs: number;
   private readonly batchSize: number;
   private readonly watched = new Map<string, Watched>();
+  private readonly lastPollOf: Record<TransitStatus, number> = { Attaching: Number.NEGATIVE_INFINITY, Detaching: Number.NEGATIVE_INFINITY };
   private cancelTick: Cancel | undefined;
   private polling = false;
   private stopped = false;
@@ -52,6 +57,7 @@ export class EniWatch {
   constructor(options: EniWatchOptions) {
     this.options = options;
     this.intervalMs = options.intervalMs ?? 250;
+    this.detachIntervalMs = Math.max(this.intervalMs, options.detachIntervalMs ?? 1_000);
     this.batchSize = options.batchSize ?? 100;
   }
 
@@ -94,10 +100,11 @@ export class EniWatch {
   private async poll(): Promise<void> {
     const { clock, port, store, logger } = this.options;
     const started = clock.now();
-    const batch = [...this.watched.entries()]
-      .sort(([, a], [, b]) => a.lastPolledAt - b.lastPolledAt)
-      .slice(0, this.batchSize)
-      .map(([id]) => id);
+    const batch = this.due(started);
+    if (batch.length === 0) {
+      this.arm();
+      return;
+    }
     this.polling = true;
     try {
       this.calls += 1;
@@ -111,6 +118,27 @@ export class EniWatch {
       this.polling = false;
     }
     this.arm(Math.max(0, this.intervalMs - (clock.now() - started)));
+  }
+
+  /**
+   * The ids to look at now: each kind on its own cadence (so that detaches spread over time do
+   * not make every tick a call), and only ENIs watched for at least one interval, the
+   * longest-unpolled first.
+   */
+  private due(now: number): string[] {
+    const kinds = new Set<TransitStatus>();
+    if (now - this.lastPollOf.Attaching >= this.intervalMs - 1) kinds.add('Attaching');
+    if (now - this.lastPollOf.Detaching >= this.detachIntervalMs - 1) kinds.add('Detaching');
+    const batch = [...this.watched.entries()]
+      .filter(([, w]) => kinds.has(w.from) && now - w.lastPolledAt >= this.everyMs(w) - 1)
+      .sort(([, a], [, b]) => a.lastPolledAt - b.lastPolledAt)
+      .slice(0, this.batchSize);
+    for (const [, w] of batch) this.lastPollOf[w.from] = now;
+    return batch.map(([id]) => id);
+  }
+
+  private everyMs(w: Watched): number {
+    return w.from === 'Detaching' ? this.detachIntervalMs : this.intervalMs;
   }
 
   /** Settles `id` if the store (now up to date) shows it out of the state it was waiting out. */

@@ -6,6 +6,7 @@ import type { EcsPort, Eni } from '../cloud/port.ts';
 import type { ReconcileResult } from '../kube/runner.ts';
 import type { Action } from './actions.ts';
 import type { ClaimWriter } from './claim-writer.ts';
+import { CLOUD_ACTIONS, type CloudBudget } from './cloud-budget.ts';
 import type { EniStore } from './eni-store.ts';
 import type { EniWatch } from './eni-watch.ts';
 import type { ClaimFacts } from './facts.ts';
@@ -17,6 +18,7 @@ export interface ExecutorDeps {
   watch: EniWatch;
   slots: InstanceSlots;
   writer: ClaimWriter;
+  budget: CloudBudget;
   /** A look at a claim whose ENI is in transit even if the watch never wakes it. */
   safetyRequeueMs: number;
 }
@@ -26,6 +28,12 @@ const NEXT: ReconcileResult = { requeueAfterMs: 1 };
 /** Our own write to the claim wakes it through the informer. */
 const DONE: ReconcileResult = {};
 
+export interface Outcome {
+  result: ReconcileResult;
+  /** False when the call's rate-limit token lies in the future and the step was put off. */
+  acted: boolean;
+}
+
 export class Executor {
   private readonly deps: ExecutorDeps;
 
@@ -33,7 +41,20 @@ export class Executor {
     this.deps = deps;
   }
 
-  async run(key: string, action: Action, facts: ClaimFacts): Promise<ReconcileResult> {
+  /** The claim is gone: drop what was kept for it. */
+  forget(key: string): void {
+    this.deps.budget.forget(key);
+  }
+
+  async run(key: string, action: Action, facts: ClaimFacts): Promise<Outcome> {
+    // Not now: the call's token is due later. Come back then instead of holding a worker.
+    const ecsAction = CLOUD_ACTIONS[action.type];
+    const waitMs = ecsAction ? this.deps.budget.admit(key, ecsAction) : 0;
+    if (waitMs > 0) return { result: { requeueAfterMs: waitMs }, acted: false };
+    return { result: await this.step(key, action, facts), acted: true };
+  }
+
+  private async step(key: string, action: Action, facts: ClaimFacts): Promise<ReconcileResult> {
     const { claim } = facts;
     switch (action.type) {
       case 'AddFinalizer':

@@ -10,7 +10,10 @@ export interface InstanceSlotsOptions {
   port: Pick<EcsPort, 'describeNetworkInterfaces'>;
   store: EniStore;
   clock: Clock;
-  /** How long a count is trusted before ECS is asked again. Default 30 s. */
+  /**
+   * How long a count is trusted before ECS is asked again. Default 10 min: this controller keeps
+   * it current itself, and ECS refuses an attach past the quota anyway (which drops the count).
+   */
   ttlMs?: number;
   /** Called for each claim waiting on an instance when one of its ENIs is released. */
   wake: (key: string) => void;
@@ -32,7 +35,7 @@ export class InstanceSlots {
 
   constructor(options: InstanceSlotsOptions) {
     this.options = options;
-    this.ttlMs = options.ttlMs ?? 30_000;
+    this.ttlMs = options.ttlMs ?? 600_000;
   }
 
   /** ENIs on the instance, the primary included; one ECS call per instance per TTL at most. */

@@ -69,6 +69,7 @@ async function run(flags: ControllerFlags, logger: Logger): Promise<number> {
       logger,
       metrics,
       workers: flags.workers,
+      rateLimitsPerMinute: flags.rateLimits,
       nodeGraceMs: flags.nodeGraceMs,
       agentTimeoutMs: flags.agentTimeoutMs,
       gcIntervalMs: flags.gcIntervalMs,

@@ -15,7 +15,7 @@ import type { FailureBook } from './backoff.ts';
 import type { ClaimWriter } from './claim-writer.ts';
 import { attachTargetOf, decide } from './decide.ts';
 import type { EniStore } from './eni-store.ts';
-import type { Executor } from './execute.ts';
+import type { Executor, Outcome } from './execute.ts';
 import type { AttachFacts, ClaimFacts, DecideOptions, EniFact } from './facts.ts';
 import type { InstanceSlots } from './instance-slots.ts';
 import type { NodeIndex } from './node-index.ts';
@@ -38,7 +38,7 @@ export interface ClaimReconcilerDeps {
   options: DecideOptions;
   /** Resolves once the store has listed this cluster's ENIs (so tag adoption can be trusted). */
   primed: () => Promise<void>;
-  /** How long an instance's type, zone and VPC are trusted. Default 60 s. */
+  /** How long an instance's type, zone and VPC are trusted (they never change). Default 10 min. */
   instanceTtlMs?: number;
 }
 
@@ -50,7 +50,7 @@ export class ClaimReconciler {
 
   constructor(deps: ClaimReconcilerDeps) {
     this.deps = deps;
-    const ttl = deps.instanceTtlMs ?? 60_000;
+    const ttl = deps.instanceTtlMs ?? 600_000;
     this.instances = new SingleFlightCache((found) => (found ? ttl : Math.min(ttl, 10_000)), () => deps.clock.now());
   }
 
@@ -60,21 +60,23 @@ export class ClaimReconciler {
     if (!claim) {
       writer.forget(key);
       failures.clear(key);
+      this.deps.executor.forget(key);
       return {};
     }
     await this.deps.primed();
     const facts = await this.gather(key, claim);
     const decision = decide(facts);
     ctx.logger.debug({ action: decision.action.type, phase: decision.status?.phase }, 'decided');
-    let result: ReconcileResult;
+    let outcome: Outcome;
     try {
-      result = await this.deps.executor.run(key, decision.action, facts);
+      outcome = await this.deps.executor.run(key, decision.action, facts);
     } catch (err) {
       return this.failed(key, facts, decision.action, err, ctx);
     }
-    if (isAttempt(decision.action)) failures.clear(key);
-    await this.report(claim, decision);
-    return result;
+    if (outcome.acted && isAttempt(decision.action)) failures.clear(key);
+    const superseded = decision.statusOnlyIfDeferred && outcome.acted;
+    await this.report(claim, superseded ? { ...decision, status: undefined } : decision);
+    return outcome.result;
   };
 
   private async gather(key: string, claim: NetworkInterfaceClaim): Promise<ClaimFacts> {

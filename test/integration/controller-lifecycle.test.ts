@@ -127,7 +127,7 @@ describe('claim lifecycle', () => {
     assert.equal(simEni(eniId)?.status, 'InUse', 'no detach while the agent holds its finalizer');
     await claims.removeFinalizer('life-agent', AGENT_FINALIZER);
     await waitFor('claim gone', async () => (await claims.get('life-agent')) === undefined);
-    assert.equal(simEni(eniId), undefined);
+    await waitFor('the ENI deleted', () => simEni(eniId) === undefined);
   });
 
   it('adopts an existing ENI, and leaves it (detached) on release by default', async () => {

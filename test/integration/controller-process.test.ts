@@ -137,7 +137,7 @@ describe('controller process', () => {
     await kill(run, 'SIGKILL');
     run = await startProcess();
     await waitFor('released claims gone', async () => (await Promise.all(released.map((n) => claims.get(n)))).every((c) => c === undefined), 60_000);
-    for (const claim of all.slice(0, 6)) assert.equal(enisOfClaim(sim, claim).length, 0, `claim ${claim.metadata.name}: ENI deleted`);
+    await waitFor('the released ENIs deleted', () => all.slice(0, 6).every((claim) => enisOfClaim(sim, claim).length === 0));
     for (const claim of all.slice(6)) assert.equal(enisOfClaim(sim, claim).length, 1, `claim ${claim.metadata.name}: ENI kept`);
     assert.equal(ours(), 6, 'no leaked ENI');
     assert.equal(await kill(run, 'SIGTERM'), 0);
