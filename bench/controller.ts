@@ -177,12 +177,12 @@ async function memoryOf(controller: Controller): Promise<{ rssMb: number; heapUs
   return { rssMb: rssMb(controller.process.pid), heapUsedMb: gauge('nodejs_heap_size_used_bytes') };
 }
 
-async function startController(rig: Rig, sim: RunningSimulator, clusterId: string, workers: number): Promise<Controller> {
+async function startController(rig: Rig, sim: RunningSimulator, clusterId: string, workers: number, extraArgs: string[] = []): Promise<Controller> {
   const metricsPort = await freePort();
   const args = [
     rig.cli, 'controller', '--kubeconfig', rig.plane.kubeconfigPath, '--region', sim.regionId, '--ecs-endpoint', sim.endpoint,
     '--vpc-endpoint', sim.endpoint, '--protocol', 'http', '--cluster-id', clusterId, '--workers', String(workers),
-    '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--gc-interval', '0', '--log-level', 'warn',
+    '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--gc-interval', '0', '--log-level', 'warn', ...extraArgs,
   ];
   const env = { ...process.env, ALIBABA_CLOUD_ACCESS_KEY_ID: sim.accessKey.id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: sim.accessKey.secret };
   const process_ = spawnGroup(`controller-${clusterId}`, NODE_BIN, [...rig.nodeFlags, ...args], { logFile: join(rig.dir, `controller-${clusterId}.log`), env });
@@ -288,7 +288,9 @@ async function memory(rig: Rig, count: number, nodes: string[], workers: number)
   const watch = watchClaims(rig.plane.kubeConfig);
   watch.informer.start();
   await watch.informer.waitForSync(30_000);
-  const controller = await startController(rig, sim, 'c-rss', workers);
+  // This phase measures memory, not rate limits: lift the controller's (the simulator has none here).
+  const unlimited = ['CreateNetworkInterface', 'AttachNetworkInterface', 'DescribeNetworkInterfaces', 'DescribeInstances'].flatMap((a) => ['--rate-limit', `${a}=1000000`]);
+  const controller = await startController(rig, sim, 'c-rss', workers, unlimited);
   try {
     const started = Date.now();
     await inBatches(manifests('rss', count, nodes), 64, (m) => client.create(m));
