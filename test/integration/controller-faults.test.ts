@@ -113,6 +113,9 @@ describe('claim controller faults', () => {
     assert.ok(sim.sim.counts.count(undefined, 'Throttling') > 0, 'the fault did fire');
     for (const claim of ready) assert.equal(enisOfClaim(sim, claim).length, 1);
     await deleteAll(names);
+    // The controller lets a claim go once ECS has accepted the delete (the ENI is Deleting); ECS
+    // finishes it asynchronously, so the ENIs are waited for, not expected at once.
+    await waitFor('every ENI deleted', () => ready.every((claim) => enisOfClaim(sim, claim).length === 0), 30_000);
     for (const claim of ready) assert.equal(enisOfClaim(sim, claim).length, 0);
   });
 
