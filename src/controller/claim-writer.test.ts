@@ -28,6 +28,22 @@ describe('ClaimWriter', () => {
     assert.equal(writer.freshest('c', claim('11'))?.metadata.resourceVersion, '11', 'caught up once: the kept answer is dropped');
   });
 
+  it('lets go of its answer once the informer delivers that version or a newer one', async () => {
+    const writer = new ClaimWriter(api(claim('12')));
+    await writer.status(claim('10'), { phase: 'Ready' });
+    writer.observe(claim('11'));
+    assert.equal(writer.freshest('c', claim('10'))?.metadata.resourceVersion, '12', 'an older event keeps it');
+    writer.observe(claim('12'));
+    assert.equal(writer.freshest('c', claim('10'))?.metadata.resourceVersion, '10', 'caught up: gone');
+  });
+
+  it('keeps no managed fields', async () => {
+    const answer = { ...claim('12'), metadata: { ...claim('12').metadata, managedFields: [{ manager: 'x' }] } };
+    const writer = new ClaimWriter(api(answer));
+    await writer.status(claim('10'), { phase: 'Ready' });
+    assert.equal(writer.freshest('c', claim('10'))?.metadata.managedFields, undefined);
+  });
+
   it('drops its answer when the claim was replaced by another of the same name', async () => {
     const writer = new ClaimWriter(api(claim('12')));
     await writer.status(claim('10'), { phase: 'Ready' });

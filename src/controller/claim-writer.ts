@@ -29,6 +29,13 @@ export class ClaimWriter {
     return mine;
   }
 
+  /** The informer delivered `claim`: once it has caught up with our last write, that answer can go. */
+  observe(claim: NetworkInterfaceClaim): void {
+    const name = claim.metadata.name ?? '';
+    const mine = this.written.get(name);
+    if (mine && (mine.metadata.uid !== claim.metadata.uid || isOlder(mine, claim))) this.written.delete(name);
+  }
+
   forget(name: string): void {
     this.written.delete(name);
   }
@@ -55,12 +62,21 @@ export class ClaimWriter {
   private async keep(write: Promise<NetworkInterfaceClaim | undefined>): Promise<void> {
     try {
       const answer = await write;
-      if (answer?.metadata.name) this.written.set(answer.metadata.name, answer);
+      if (answer?.metadata.name) this.written.set(answer.metadata.name, slim(answer));
     } catch (err) {
       // The claim went away meanwhile: nothing left to write to.
       if (!isNotFound(err)) throw err;
     }
   }
+}
+
+/**
+ * Drops what the controller never reads and what makes up most of a claim's size: the managed
+ * fields of server-side apply (several entries per claim). Mutates and returns `claim`.
+ */
+export function slim<T extends { metadata?: { managedFields?: unknown } }>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
 }
 
 function nameOf(claim: NetworkInterfaceClaim): string {

@@ -18,7 +18,7 @@ import type { ControllerProcessMetrics } from '../metrics.ts';
 import { DEFAULT_SLOW_RETRY, FailureBook, type SlowRetryOptions } from './backoff.ts';
 import { recordClaimMetrics } from './claim-metrics.ts';
 import { ClaimEventFilter } from './claim-events.ts';
-import { ClaimWriter } from './claim-writer.ts';
+import { ClaimWriter, slim } from './claim-writer.ts';
 import { CloudBudget } from './cloud-budget.ts';
 import { EniStore } from './eni-store.ts';
 import { EniWatch, type Settled } from './eni-watch.ts';
@@ -84,6 +84,7 @@ export class ClaimController {
   /** ENI id → the claim whose status names it, so that a change seen in ECS wakes that claim. */
   private readonly eniOwners = new Map<string, string>();
   private readonly claimEvents = new ClaimEventFilter();
+  private readonly writer: ClaimWriter;
   /** The pending timer of each periodic task. */
   private readonly timers = new Map<string, Cancel>();
   private primedPromise: Promise<void> | undefined;
@@ -109,7 +110,7 @@ export class ClaimController {
       logger,
       clock,
     });
-    const writer = new ClaimWriter(new ClaimClient(kubeConfig));
+    const writer = (this.writer = new ClaimWriter(new ClaimClient(kubeConfig)));
     const executor = new Executor({ port, store: this.store, watch: this.watch, slots, writer, budget: new CloudBudget(options.rateLimitsPerMinute ?? {}, clock), safetyRequeueMs: options.safetyRequeueMs ?? 30_000 });
     const reconciler = new ClaimReconciler({
       claims: this.claims,
@@ -193,6 +194,9 @@ export class ClaimController {
     const enqueue = (claim: NetworkInterfaceClaim, deleted = false): void => {
       const name = claim.metadata.name;
       if (!name) return;
+      // The informer's cache holds this very object: managed fields are most of its size, unread.
+      slim(claim);
+      this.writer.observe(claim);
       const eniId = claim.status?.networkInterfaceId ?? claim.spec.networkInterfaceId;
       if (eniId && deleted) this.eniOwners.delete(eniId);
       else if (eniId) this.eniOwners.set(eniId, name);
@@ -211,6 +215,9 @@ export class ClaimController {
   private nodeChanged(node: V1Node, deleted: boolean): void {
     const name = node.metadata?.name;
     if (!name) return;
+    // Unread and large on real nodes: managed fields, and the list of every image on the node.
+    slim(node);
+    if (node.status?.images) delete node.status.images;
     this.nodeIndex.observe(node, deleted);
     const facts = nodeFacts(name, deleted ? undefined : node);
     const signature = JSON.stringify(facts.exists ? [facts.providerId, facts.ready] : null);
