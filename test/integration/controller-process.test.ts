@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { once } from 'node:events';
 import type { NetworkInterfaceClaim } from '../../src/api/claim.ts';
 import { TAG_CLUSTER_ID } from '../../src/api/names.ts';
@@ -41,14 +42,14 @@ interface Running {
   output: () => string;
 }
 
-async function startProcess(): Promise<Running> {
+async function startProcess(extraArgs: string[] = [], podName = 'ctl'): Promise<Running> {
   const port = await freePort();
   const args = [
     CLI, 'controller', '--kubeconfig', plane.kubeconfigPath, '--region', sim.regionId, '--ecs-endpoint', sim.endpoint, '--vpc-endpoint', sim.endpoint,
     '--protocol', 'http', '--cluster-id', CLUSTER, '--metrics-bind-address', `127.0.0.1:${port}`, '--watch-interval', '100ms', '--gc-interval', '0',
-    '--log-level', process.env.TEST_LOG_LEVEL ?? 'warn',
+    '--log-level', process.env.TEST_LOG_LEVEL ?? 'warn', ...extraArgs,
   ];
-  const env = { ...process.env, ALIBABA_CLOUD_ACCESS_KEY_ID: sim.accessKey.id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: sim.accessKey.secret };
+  const env = { ...process.env, POD_NAME: podName, ALIBABA_CLOUD_ACCESS_KEY_ID: sim.accessKey.id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: sim.accessKey.secret };
   const child = spawn(NODE_BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -103,6 +104,29 @@ describe('controller process', () => {
     const [code] = (await once(child, 'exit')) as [number];
     assert.equal(code, 2);
     assert.match(err, /--cluster-id is required/);
+  });
+
+  it('with --leader-elect, reconciles only while holding the Lease, and hands it over on SIGTERM', async () => {
+    const lease = async (): Promise<string> =>
+      (await plane.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'ecs-eni-controller', namespace: 'default' })).spec?.holderIdentity ?? '';
+    const electing = ['--leader-elect', '--leader-election-namespace', 'default'];
+    const a = await startProcess(electing, 'ctl-a');
+    await waitFor('ctl-a leads', async () => (await lease().catch(() => '')).startsWith('ctl-a_'), 30_000);
+    const b = await startProcess(electing, 'ctl-b');
+    await waitFor('ctl-b ready as a standby', async () => (await readyz(b.port)) === 200, 30_000);
+    await claims.create(claimManifest('elect-1', { nodeName: 'node-a' }));
+    await waitFor('elect-1 Ready', async () => {
+      const c = await claims.get('elect-1');
+      return c !== undefined && ready(c);
+    }, 30_000);
+    assert.ok((await lease()).startsWith('ctl-a_'), 'ctl-b did not take over meanwhile');
+
+    assert.equal(await kill(a, 'SIGTERM'), 0, a.output());
+    await waitFor('ctl-b leads', async () => (await lease()).startsWith('ctl-b_'), 15_000);
+    await claims.delete('elect-1');
+    await waitFor('elect-1 released by ctl-b', async () => (await claims.get('elect-1')) === undefined, 30_000);
+    assert.equal(await kill(b, 'SIGTERM'), 0, b.output());
+    assert.equal(await lease(), '', 'the Lease is handed back on SIGTERM');
   });
 
   it('converges after SIGKILL at each step of the lifecycle, with exactly one ENI per claim and no leak', async () => {
