@@ -1,5 +1,7 @@
-// Reading client-node's errors: the generated API throws ApiException (`.code`, `.body` holding
-// the server's Status as text), the Watch reports `.statusCode`. Callers ask questions instead.
+// Reading the API server's errors, whichever client met them: client-node's generated API throws
+// ApiException (`.code`, `.body` holding the server's Status as text), its Watch reports
+// `.statusCode`; the lean client (rest.ts) throws KubeApiError (`.statusCode`, `.body` the Status
+// object, `.code` its own string code). Callers ask questions instead.
 
 /** The HTTP status of a failed API call, or undefined for network and other errors. */
 export function apiStatusCode(err: unknown): number | undefined {

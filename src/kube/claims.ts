@@ -9,20 +9,14 @@
 //   patch or an older version of this code ever set stays, silently. The compare-and-swap is
 //   correct whatever the object's managedFields history.
 // - labels: a merge patch of one key; maps merge per key, so no precondition is needed.
-import {
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type KubernetesListObject,
-  type V1ObjectMeta,
-} from '@kubernetes/client-node';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/names.ts';
 import type { ClaimSpec, ClaimStatus, NetworkInterfaceClaim } from '../api/claim.ts';
 import { isConflict, isNotFound } from './api-errors.ts';
-import { Informer, type InformerOptions, type ListSelectors } from './informer.ts';
+import { Informer, restSource, type InformerOptions, type KubeList, type ListSelectors } from './informer.ts';
+import { CONTENT_TYPE, kubeRestOf, type KubeRest, type KubeSource } from './rest.ts';
 
-export type NetworkInterfaceClaimList = KubernetesListObject<NetworkInterfaceClaim>;
+export type NetworkInterfaceClaimList = KubeList<NetworkInterfaceClaim> & { apiVersion?: string; kind?: string };
 
 /** What create() needs: a name (and labels etc.) and a spec; apiVersion and kind are filled in. */
 export interface ClaimManifest {
@@ -33,23 +27,25 @@ export interface ClaimManifest {
 /** The collection's path, for watches. */
 export const CLAIMS_PATH = `/apis/${GROUP}/${VERSION}/${PLURAL}`;
 
-const RESOURCE = { group: GROUP, version: VERSION, plural: PLURAL } as const;
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const APPLY_PATCH = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 /** Compare-and-swap attempts before a conflict is handed to the caller (who requeues). */
 const FINALIZER_ATTEMPTS = 5;
 
-export class ClaimClient {
-  private readonly api: CustomObjectsApi;
+function claimPath(name: string, subresource = ''): string {
+  return `${CLAIMS_PATH}/${encodeURIComponent(name)}${subresource}`;
+}
 
-  constructor(kubeConfig: KubeConfig) {
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+export class ClaimClient {
+  private readonly rest: KubeRest;
+
+  /** `kube`: the lean client, or a client-node KubeConfig (which gets one lean client of its own). */
+  constructor(kube: KubeSource) {
+    this.rest = kubeRestOf(kube);
   }
 
   /** The claim, or undefined when there is none of that name. */
   async get(name: string): Promise<NetworkInterfaceClaim | undefined> {
     try {
-      return (await this.api.getClusterCustomObject({ ...RESOURCE, name })) as NetworkInterfaceClaim;
+      return await this.rest.get<NetworkInterfaceClaim>(claimPath(name));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -57,18 +53,18 @@ export class ClaimClient {
   }
 
   async list(selectors: ListSelectors = {}): Promise<NetworkInterfaceClaimList> {
-    return (await this.api.listClusterCustomObject({ ...RESOURCE, ...selectors })) as NetworkInterfaceClaimList;
+    return this.rest.get<NetworkInterfaceClaimList>(CLAIMS_PATH, { ...selectors });
   }
 
   async create(claim: ClaimManifest): Promise<NetworkInterfaceClaim> {
     const body = { apiVersion: API_VERSION, kind: KIND, ...claim };
-    return (await this.api.createClusterCustomObject({ ...RESOURCE, body })) as NetworkInterfaceClaim;
+    return this.rest.post<NetworkInterfaceClaim>(CLAIMS_PATH, body);
   }
 
   /** Requests deletion (finalizers then hold it); false when the claim was already gone. */
   async delete(name: string): Promise<boolean> {
     try {
-      await this.api.deleteClusterCustomObject({ ...RESOURCE, name });
+      await this.rest.delete(claimPath(name));
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -83,8 +79,7 @@ export class ClaimClient {
    */
   async applyStatus(name: string, fieldManager: string, status: Partial<ClaimStatus>): Promise<NetworkInterfaceClaim> {
     const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name }, status };
-    const request = { ...RESOURCE, name, body, fieldManager, force: true };
-    return (await this.api.patchClusterCustomObjectStatus(request, APPLY_PATCH)) as NetworkInterfaceClaim;
+    return this.rest.patch<NetworkInterfaceClaim>(claimPath(name, '/status'), body, CONTENT_TYPE.apply, { fieldManager, force: true });
   }
 
   /**
@@ -111,7 +106,7 @@ export class ClaimClient {
   /** Sets (or, with null, removes) one label, leaving every other label alone. */
   async setLabel(name: string, key: string, value: string | null): Promise<NetworkInterfaceClaim> {
     const body = { metadata: { labels: { [key]: value } } };
-    return (await this.api.patchClusterCustomObject({ ...RESOURCE, name, body }, MERGE_PATCH)) as NetworkInterfaceClaim;
+    return this.rest.patch<NetworkInterfaceClaim>(claimPath(name), body, CONTENT_TYPE.mergePatch);
   }
 
   /**
@@ -137,7 +132,7 @@ export class ClaimClient {
       }
       const body = { metadata: { resourceVersion: current.metadata.resourceVersion, finalizers: next } };
       try {
-        return (await this.api.patchClusterCustomObject({ ...RESOURCE, name, body }, MERGE_PATCH)) as NetworkInterfaceClaim;
+        return await this.rest.patch<NetworkInterfaceClaim>(claimPath(name), body, CONTENT_TYPE.mergePatch);
       } catch (err) {
         if (isNotFound(err)) return undefined;
         if (!isConflict(err) || attempt >= FINALIZER_ATTEMPTS) throw err;
@@ -153,18 +148,15 @@ function nameOf(claim: NetworkInterfaceClaim | string): string {
   return typeof claim === 'string' ? claim : (claim.metadata.name ?? '');
 }
 
-export type ClaimInformerOptions = Omit<InformerOptions<NetworkInterfaceClaim>, 'kubeConfig' | 'path' | 'list' | 'name'> & {
+export type ClaimInformerOptions = Omit<InformerOptions<NetworkInterfaceClaim>, 'source' | 'name'> & {
   name?: string;
 };
 
 /** An informer on claims; the node agent passes `labelSelector: ecseni.io/node=<node>`. */
-export function claimInformer(kubeConfig: KubeConfig, options: ClaimInformerOptions): Informer<NetworkInterfaceClaim> {
-  const client = new ClaimClient(kubeConfig);
+export function claimInformer(kube: KubeSource, options: ClaimInformerOptions): Informer<NetworkInterfaceClaim> {
   return new Informer<NetworkInterfaceClaim>({
     ...options,
     name: options.name ?? PLURAL,
-    kubeConfig,
-    path: CLAIMS_PATH,
-    list: (selectors) => client.list(selectors),
+    source: restSource<NetworkInterfaceClaim>(kubeRestOf(kube), CLAIMS_PATH),
   });
 }

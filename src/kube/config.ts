@@ -1,42 +1,11 @@
-// Where the API server and credentials come from. The order differs from client-node's
-// loadFromDefault on purpose: in a pod, the ServiceAccount wins over a stray ~/.kube/config that an
-// image might carry, and no source at all is an error rather than a silent http://localhost:8080.
-import { existsSync } from 'node:fs';
+// client-node's KubeConfig from the sources config-source.ts resolves, for the parts of the
+// controller that still use client-node's generated API (Events, Leases). The node agent uses the
+// lean reader in rest-config.ts instead and never loads client-node.
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfigNotFoundError, resolveKubeConfigSource } from './config-source.ts';
 
-export class KubeConfigNotFoundError extends Error {
-  readonly code = 'ECSENI_KUBECONFIG_NOT_FOUND';
-  override readonly name = 'KubeConfigNotFoundError';
-
-  constructor(tried: string[]) {
-    super(
-      `no Kubernetes client configuration found (tried: ${tried.join('; ')}): ` +
-        'pass --kubeconfig, set KUBECONFIG, or run in a pod with a ServiceAccount',
-    );
-  }
-}
-
-/** Where loadKubeConfig looks, given the environment; exported for tests. */
-export type KubeConfigSource =
-  | { kind: 'files'; paths: string[] }
-  | { kind: 'in-cluster' }
-  | { kind: 'none'; tried: string[] };
-
-export function resolveKubeConfigSource(
-  path: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-  home: string = homedir(),
-): KubeConfigSource {
-  if (path) return { kind: 'files', paths: [path] };
-  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.length > 0);
-  if (fromEnv.length > 0) return { kind: 'files', paths: fromEnv };
-  if (env.KUBERNETES_SERVICE_HOST) return { kind: 'in-cluster' };
-  const defaultPath = join(home, '.kube', 'config');
-  if (existsSync(defaultPath)) return { kind: 'files', paths: [defaultPath] };
-  return { kind: 'none', tried: ['--kubeconfig', 'KUBECONFIG', 'KUBERNETES_SERVICE_HOST (in-cluster)', defaultPath] };
-}
+export { KubeConfigNotFoundError, resolveKubeConfigSource, type KubeConfigSource } from './config-source.ts';
 
 /** kubectl's rule for several KUBECONFIG files: the first to define a name (or the current context) wins. */
 function mergeLikeKubectl(kc: KubeConfig, file: string): void {

@@ -1,34 +1,36 @@
-// A cache of one kind of object that keeps itself true, over client-node 2.0.1's ListWatch.
-//
-// What ListWatch does by itself (read in dist/cache.js and dist/watch.js):
-// - a clean close of the watch → re-watch from the last resourceVersion; a 410 Gone (as a status
-//   or an ERROR event) → relist, emitting `delete` for objects that vanished meanwhile;
-// - Watch aborts a request after 30 s without a byte (TimeoutError) and ListWatch re-watches;
-// - ANY other error (connection refused, 401/403, a failed list) is reported to `error` listeners
-//   and the informer stays stopped for good.
-// What this class adds:
-// - restart after any error, with a backoff that never storms the API server (1 s doubling to
-//   30 s, jitter downwards, reset after 2 min without failures as client-go's reflector does);
-// - bookmarks (allowWatchBookmarks), which keep the resourceVersion fresh and count as signs of life;
-// - a watchdog: when nothing (not even a bookmark) has arrived for `watchdogMs`, the watch is
-//   ended as if the server had said 410 Gone, so ListWatch relists (client-node informers are
-//   known to stall silently: kubernetes-client/javascript #364, #596, #958). The API server only
-//   sends a bookmark when the store's revision has moved past the watch's (kube-apiserver 1.36,
-//   cacheWatcher.process), so a collection where nothing changes is relisted every `watchdogMs`:
-//   one list per 5 min, the price of catching a stall.
-// No server-side timeoutSeconds: a clean close makes ListWatch wait 1 s, 2 s, … before it
-// re-watches, while Watch's own 30 s inactivity abort re-watches at once.
-// - a periodic resync that re-emits `update` for every cached object (#595);
-// - stop() that leaves no request open, even one ListWatch starts after a backoff delay (#494).
-import {
-  ListWatch,
-  Watch,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+// A cache of one kind of object that keeps itself true: a reflector (list, then watch from the
+// list's resourceVersion) over a small source interface, with what client-go's reflector and
+// informer add on top:
+// - events: ADDED/MODIFIED → add or update (update only when the resourceVersion moved),
+//   DELETED → delete, BOOKMARK → a fresher resourceVersion and a sign of life;
+// - a clean close of the watch → re-watch at once from the last resourceVersion; a 410 Gone (as a
+//   refused watch or an ERROR event) → relist, emitting `delete` for objects that vanished;
+// - any other error (connection refused, 401/403, a failed list) → relist after a backoff that
+//   never storms the API server (1 s doubling to 30 s, jitter downwards, reset after 2 min without
+//   failures, as client-go's reflector);
+// - a watchdog: when nothing (not even a bookmark) has arrived for `watchdogMs`, the watch is ended
+//   and the collection relisted (informers are known to stall silently on half-open connections:
+//   kubernetes-client/javascript #364, #596, #958). The API server only sends a bookmark when the
+//   store's revision has moved past the watch's (kube-apiserver 1.36, cacheWatcher.process), so a
+//   collection where nothing changes is relisted every `watchdogMs`: one list per 5 min, the price
+//   of catching a stall;
+// - a server-side watch timeout of 5–10 min, at random, as client-go's reflector asks;
+// - a periodic resync that re-emits `update` for every cached object;
+// - stop() that leaves no request open, even one a backoff delay was about to start.
 import type { Logger } from 'pino';
 import { realClock, type Cancel, type Clock } from './clock.ts';
+import { apiStatusCode } from './api-errors.ts';
+import type { KubeRest, WatchEvent } from './rest.ts';
+
+/** The parts of an object the cache reads. */
+export interface KubeObject {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+export interface KubeList<T> {
+  metadata?: { resourceVersion?: string };
+  items: T[];
+}
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 /** Synchronous: enqueue a key and return. Exceptions are logged and do not stop other handlers. */
@@ -40,12 +42,27 @@ export interface ListSelectors {
   fieldSelector?: string;
 }
 
-export interface InformerOptions<T extends KubernetesObject> {
-  kubeConfig: KubeConfig;
-  /** Collection path, e.g. `/api/v1/nodes` or `/apis/ecseni.io/v1alpha1/networkinterfaceclaims`. */
-  path: string;
-  /** Lists the collection with the given selectors (the same ones the watch uses). */
-  list: (selectors: ListSelectors) => Promise<KubernetesListObject<T>>;
+export interface WatchOptions extends ListSelectors {
+  resourceVersion: string;
+  timeoutSeconds: number;
+}
+
+/** Where a reflector reads: a list, and a watch that streams events until it ends or `signal` aborts. */
+export interface ListWatchSource<T> {
+  list(selectors: ListSelectors): Promise<KubeList<T>>;
+  watch(options: WatchOptions, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** The collection at `path` (e.g. `/api/v1/nodes`) through the lean client. */
+export function restSource<T>(rest: KubeRest, path: string): ListWatchSource<T> {
+  return {
+    list: (selectors) => rest.get<KubeList<T>>(path, { ...selectors }),
+    watch: (options, onEvent, signal) => rest.watch<T>(path, { ...options, allowWatchBookmarks: true }, onEvent, signal),
+  };
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  source: ListWatchSource<T>;
   labelSelector?: string;
   fieldSelector?: string;
   /** For logs: what this informer watches. */
@@ -107,76 +124,8 @@ export class Backoff {
 const DEFAULT_WATCHDOG_MS = 5 * 60_000;
 const DEFAULT_RESYNC_MS = 10 * 3_600_000;
 const DEFAULT_LIST_TIMEOUT_MS = 60_000;
-
-/** What ListWatch takes for a 410 Gone: it then relists, as after a compacted resourceVersion. */
-function goneError(): Error {
-  return Object.assign(new Error('watch ended by the informer watchdog'), { statusCode: 410 });
-}
-
-type WatchCallback = Parameters<Watch['watch']>[2];
-type DoneCallback = Parameters<Watch['watch']>[3];
-
-/**
- * client-node's Watch with what ListWatch cannot pass itself (bookmarks),
- * a tap on every line received, and two switches: expire() ends the current watch as a 410, and
- * close() makes later watches no-ops so a stopped informer opens nothing.
- */
-class TappedWatch extends Watch {
-  private readonly tap: { activity: () => void; watchStarted: () => void };
-  private current: AbortController | undefined;
-  private expiring = false;
-  private closed = false;
-
-  constructor(kc: KubeConfig, tap: TappedWatch['tap']) {
-    super(kc);
-    this.tap = tap;
-  }
-
-  override async watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: WatchCallback,
-    done: DoneCallback,
-  ): Promise<AbortController> {
-    if (this.closed) return abortedController();
-    this.tap.watchStarted();
-    const params = { ...queryParams, allowWatchBookmarks: true };
-    let finished = false;
-    const tappedCallback: WatchCallback = (phase, obj, watchObj) => {
-      this.tap.activity();
-      callback(phase, obj, watchObj);
-    };
-    const tappedDone: DoneCallback = (err) => {
-      finished = true;
-      this.current = undefined;
-      const expired = this.expiring;
-      this.expiring = false;
-      done(expired ? goneError() : err);
-    };
-    const controller = await super.watch(path, params, tappedCallback, tappedDone);
-    if (!finished) this.current = controller;
-    return controller;
-  }
-
-  /** Ends the open watch as if the server had answered 410 Gone. False when none is open. */
-  expire(): boolean {
-    if (!this.current) return false;
-    this.expiring = true;
-    this.current.abort();
-    return true;
-  }
-
-  close(): void {
-    this.closed = true;
-    this.current?.abort();
-  }
-}
-
-function abortedController(): AbortController {
-  const controller = new AbortController();
-  controller.abort();
-  return controller;
-}
+/** client-go's reflector: minWatchTimeout 5 min, times 1 + rand. */
+const WATCH_TIMEOUT_S = 300;
 
 function withTimeout<R>(promise: Promise<R>, ms: number, what: string): Promise<R> {
   let timer: NodeJS.Timeout | undefined;
@@ -186,19 +135,38 @@ function withTimeout<R>(promise: Promise<R>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export class Informer<T extends KubernetesObject> {
+function keyOf(obj: KubeObject): string {
+  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
+/** An ERROR event's Status, thrown so that the reflector decides: 410 relists, others back off. */
+class WatchErrorEvent extends Error {
+  readonly statusCode: number | undefined;
+
+  constructor(status: { code?: number; message?: string }) {
+    super(`watch error event: ${status.message ?? 'no message'}`);
+    this.statusCode = status.code;
+  }
+}
+
+type WatchEnd = 'closed' | 'gone';
+
+export class Informer<T extends KubeObject> {
   private readonly options: InformerOptions<T>;
   private readonly clock: Clock;
   private readonly watchdogMs: number;
   private readonly resyncMs: number;
   private readonly backoff: Backoff;
-  private readonly watch: TappedWatch;
-  private readonly listWatch: ListWatch<T>;
   private readonly handlers: Record<InformerEvent, InformerHandler<T>[]> = { add: [], update: [], delete: [] };
   private readonly syncWaiters = new Set<() => void>();
+  private readonly objects = new Map<string, T>();
+  private resourceVersion = '';
   private state: 'new' | 'running' | 'stopped' = 'new';
   private synced = false;
   private lastActivityAt = 0;
+  /** The open watch's abort switch, and whether the watchdog pulled it. */
+  private currentWatch: { controller: AbortController; expired: boolean } | undefined;
+  private running: Promise<void> | undefined;
   private cancelRestart: Cancel | undefined;
   private cancelWatchdog: Cancel | undefined;
   private cancelResync: Cancel | undefined;
@@ -209,18 +177,6 @@ export class Informer<T extends KubernetesObject> {
     this.watchdogMs = options.watchdogMs ?? DEFAULT_WATCHDOG_MS;
     this.resyncMs = options.resyncMs ?? DEFAULT_RESYNC_MS;
     this.backoff = new Backoff(options.backoff);
-    this.watch = new TappedWatch(options.kubeConfig, {
-      activity: () => (this.lastActivityAt = this.clock.now()),
-      watchStarted: () => this.markSynced(),
-    });
-    const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-    const list = (): Promise<KubernetesListObject<T>> =>
-      withTimeout(options.list(selectors), options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS, `list ${options.name}`);
-    this.listWatch = new ListWatch(options.path, this.watch, list, false, options.labelSelector, options.fieldSelector);
-    for (const event of ['add', 'update', 'delete'] as const) {
-      this.listWatch.on(event, (obj) => this.dispatch(event, obj));
-    }
-    this.listWatch.on('error', (err) => this.onError(err));
   }
 
   on(event: InformerEvent, handler: InformerHandler<T>): void {
@@ -234,16 +190,16 @@ export class Informer<T extends KubernetesObject> {
     this.lastActivityAt = this.clock.now();
     this.armWatchdog(this.watchdogMs);
     this.armResync();
-    this.runListWatch();
+    this.runReflector();
   }
 
   /** Stops for good and closes the open watch; no handler is called afterwards. */
   async stop(): Promise<void> {
     this.state = 'stopped';
     for (const cancel of [this.cancelRestart, this.cancelWatchdog, this.cancelResync]) cancel?.();
-    this.watch.close();
+    this.currentWatch?.controller.abort();
     for (const waiter of [...this.syncWaiters]) waiter();
-    await this.listWatch.stop();
+    await this.running;
   }
 
   /** True once the first list is in the cache; stays true across later relists. */
@@ -267,21 +223,88 @@ export class Informer<T extends KubernetesObject> {
   }
 
   list(namespace?: string): ReadonlyArray<T> {
-    return this.listWatch.list(namespace);
+    const all = [...this.objects.values()];
+    return namespace === undefined ? all : all.filter((o) => (o.metadata?.namespace ?? '') === namespace);
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.listWatch.get(name, namespace);
+    return this.objects.get(`${namespace ?? ''}/${name}`);
   }
 
-  private runListWatch(): void {
-    this.listWatch.start().catch((err: unknown) => this.onError(err));
+  private runReflector(): void {
+    this.running = this.listAndWatch().catch((err: unknown) => this.onError(err));
+  }
+
+  /** Lists, then watches until stopped; a 410 relists; anything else throws (and backs off). */
+  private async listAndWatch(): Promise<void> {
+    let relist = true;
+    while (this.state === 'running') {
+      if (relist) await this.relist();
+      if (this.state !== 'running') return;
+      relist = (await this.watchOnce()) === 'gone';
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const { source, name, labelSelector, fieldSelector } = this.options;
+    const selectors = { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) };
+    const list = await withTimeout(source.list(selectors), this.options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS, `list ${name}`);
+    if (this.state !== 'running') return;
+    this.lastActivityAt = this.clock.now();
+    const fresh = new Set(list.items.map(keyOf));
+    for (const [key, old] of this.objects) {
+      if (fresh.has(key)) continue;
+      this.objects.delete(key);
+      this.dispatch('delete', old);
+    }
+    for (const obj of list.items) this.upsert(obj);
+    this.resourceVersion = list.metadata?.resourceVersion ?? '';
+    this.markSynced();
+  }
+
+  private async watchOnce(): Promise<WatchEnd> {
+    const { source, labelSelector, fieldSelector } = this.options;
+    const watch = (this.currentWatch = { controller: new AbortController(), expired: false });
+    const options: WatchOptions = {
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
+      resourceVersion: this.resourceVersion,
+      timeoutSeconds: Math.round(WATCH_TIMEOUT_S * (1 + Math.random())),
+    };
+    try {
+      await source.watch(options, (event) => this.onWatchEvent(event), watch.controller.signal);
+    } catch (err) {
+      if (apiStatusCode(err) === 410) return 'gone';
+      if (!watch.controller.signal.aborted) throw err;
+    } finally {
+      this.currentWatch = undefined;
+    }
+    return watch.expired ? 'gone' : 'closed';
+  }
+
+  private onWatchEvent(event: WatchEvent<T>): void {
+    if (this.state !== 'running') return;
+    this.lastActivityAt = this.clock.now();
+    if (event.type === 'ERROR') throw new WatchErrorEvent(event.object as { code?: number; message?: string });
+    const obj = event.object;
+    const version = obj.metadata?.resourceVersion;
+    if (event.type === 'ADDED' || event.type === 'MODIFIED') this.upsert(obj);
+    if (event.type === 'DELETED' && this.objects.delete(keyOf(obj))) this.dispatch('delete', obj);
+    if (version) this.resourceVersion = version;
+  }
+
+  private upsert(obj: T): void {
+    const key = keyOf(obj);
+    const found = this.objects.get(key);
+    if (found && found.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+    this.objects.set(key, obj);
+    this.dispatch(found ? 'update' : 'add', obj);
   }
 
   private markSynced(): void {
     if (this.synced) return;
     this.synced = true;
-    this.options.logger.debug({ informer: this.options.name, objects: this.list().length }, 'informer synced');
+    this.options.logger.debug({ informer: this.options.name, objects: this.objects.size }, 'informer synced');
     for (const waiter of [...this.syncWaiters]) waiter();
   }
 
@@ -303,7 +326,7 @@ export class Informer<T extends KubernetesObject> {
     this.options.onRestart?.('error');
     this.cancelRestart = this.clock.after(delayMs, () => {
       this.cancelRestart = undefined;
-      if (this.state === 'running') this.runListWatch();
+      if (this.state === 'running') this.runReflector();
     });
   }
 
@@ -318,11 +341,13 @@ export class Informer<T extends KubernetesObject> {
       this.armWatchdog(this.watchdogMs - silentMs);
       return;
     }
-    // Only an open watch can be stalled; during a list, a backoff or a restart there is nothing
-    // to end, and a watch will be open again within ~30 s: look again soon.
-    if (!this.cancelRestart && this.watch.expire()) {
+    // Only an open watch can be stalled; during a list or a backoff there is nothing to end: look again soon.
+    const watch = this.currentWatch;
+    if (!this.cancelRestart && watch) {
       this.options.logger.warn({ informer: this.options.name, silentMs }, 'watch silent too long; relisting');
       this.options.onRestart?.('watchdog');
+      watch.expired = true;
+      watch.controller.abort();
       this.lastActivityAt = this.clock.now();
       this.armWatchdog(this.watchdogMs);
       return;

@@ -1,18 +1,13 @@
-// Nodes, for the controller (node → instance, node gone): an informer over the whole collection.
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { Informer, type InformerOptions } from './informer.ts';
+// Nodes, for the controller (node → instance, node gone): an informer over the whole collection,
+// through the lean client (objects as the API server sends them: timestamps are strings).
+import type { V1Node } from '@kubernetes/client-node';
+import { Informer, restSource, type InformerOptions } from './informer.ts';
+import { kubeRestOf, type KubeSource } from './rest.ts';
 
 export const NODES_PATH = '/api/v1/nodes';
 
-export type NodeInformerOptions = Omit<InformerOptions<V1Node>, 'kubeConfig' | 'path' | 'list' | 'name'> & { name?: string };
+export type NodeInformerOptions = Omit<InformerOptions<V1Node>, 'source' | 'name'> & { name?: string };
 
-export function nodeInformer(kubeConfig: KubeConfig, options: NodeInformerOptions): Informer<V1Node> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  return new Informer<V1Node>({
-    ...options,
-    name: options.name ?? 'nodes',
-    kubeConfig,
-    path: NODES_PATH,
-    list: (selectors) => core.listNode(selectors),
-  });
+export function nodeInformer(kube: KubeSource, options: NodeInformerOptions): Informer<V1Node> {
+  return new Informer<V1Node>({ ...options, name: options.name ?? 'nodes', source: restSource<V1Node>(kubeRestOf(kube), NODES_PATH) });
 }

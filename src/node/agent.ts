@@ -4,7 +4,6 @@
 // add the finalizer to claims attached here while planning and applying for all of them, report
 // each claim's outcome, and let go of released claims once nothing of theirs is left in the kernel. A periodic
 // reconcile backs the event-driven one up; each pass is idempotent, so extra passes are harmless.
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NetworkInterfaceClaim } from '../api/claim.ts';
 import { AGENT_FIELD_MANAGER, AGENT_FINALIZER, NODE_LABEL } from '../api/names.ts';
@@ -12,6 +11,7 @@ import { ClaimClient, claimInformer } from '../kube/claims.ts';
 import { realClock, type Clock } from '../kube/clock.ts';
 import type { Informer } from '../kube/informer.ts';
 import { Controller, type ReconcileResult as QueueResult } from '../kube/runner.ts';
+import type { KubeSource } from '../kube/rest.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { NodeAgentProcessMetrics } from '../metrics.ts';
 import { kindOf, type Change, type ChangeKind } from './changes.ts';
@@ -35,7 +35,8 @@ const WRITE_MEMORY_MS = 5_000;
 const DRIFT_KINDS: readonly ChangeKind[] = ['link', 'address', 'route', 'rule', 'sysctl'];
 
 export interface NodeAgentOptions {
-  kubeConfig: KubeConfig;
+  /** The lean client (the agent's process), or a client-node KubeConfig (in-process tests). */
+  kube: KubeSource;
   nodeName: string;
   datapath: Datapath;
   /** The `ip monitor` command line (IpRoute.monitorCommand); unset: periodic reconciles only. */
@@ -82,9 +83,9 @@ export class NodeAgent {
   constructor(options: NodeAgentOptions) {
     this.options = options;
     const clock = (this.clock = options.clock ?? realClock);
-    const { kubeConfig, logger, metrics, nodeName } = options;
-    this.claims = claimInformer(kubeConfig, { logger, clock, labelSelector: `${NODE_LABEL}=${nodeName}` });
-    this.client = new ClaimClient(kubeConfig);
+    const { kube, logger, metrics, nodeName } = options;
+    this.claims = claimInformer(kube, { logger, clock, labelSelector: `${NODE_LABEL}=${nodeName}` });
+    this.client = new ClaimClient(kube);
     this.queue = new WorkQueue({ name: AGENT_CONTROLLER_NAME, clock, ...(metrics ? { metrics: metrics.forQueue(AGENT_CONTROLLER_NAME) } : {}) });
     this.runner = new Controller({
       name: AGENT_CONTROLLER_NAME,

@@ -3,7 +3,8 @@
 // Stopping leaves the kernel as it is: the ENIs keep working while the agent restarts.
 import type { Logger } from 'pino';
 import { startHttpServer } from '../health.ts';
-import { loadKubeConfig } from '../kube/config.ts';
+import { KubeRest } from '../kube/rest.ts';
+import { loadRestConfig } from '../kube/rest-config.ts';
 import { createLogger } from '../logging.ts';
 import { createMetrics } from '../metrics.ts';
 import { NodeAgent } from './agent.ts';
@@ -51,13 +52,13 @@ function waitForStopSignal(logger: Logger): Promise<void> {
 
 async function run(flags: AgentFlags, logger: Logger): Promise<number> {
   const metrics = createMetrics('node-agent');
-  const kubeConfig = loadKubeConfig(flags.kubeconfig);
+  const kube = new KubeRest(loadRestConfig(flags.kubeconfig));
   const netns = flags.netns ? { netns: flags.netns } : {};
   const ip = new IpRoute(netns);
   const sysctls = new Sysctls(flags.procSysNet ? { procSysNet: flags.procSysNet } : netns);
   await sysctls.check();
   const agent = new NodeAgent({
-    kubeConfig,
+    kube,
     nodeName: flags.nodeName,
     datapath: new KernelDatapath(ip, sysctls),
     monitorCommand: ip.monitorCommand(MONITORED_OBJECTS),
@@ -79,6 +80,7 @@ async function run(flags: AgentFlags, logger: Logger): Promise<number> {
     return 0;
   } finally {
     await agent.stop();
+    kube.close();
     await http?.close();
   }
 }

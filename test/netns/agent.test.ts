@@ -38,7 +38,7 @@ async function startAgent(kubeConfig: KubeConfig, netns: string): Promise<Runnin
   const ip = new IpRoute({ netns });
   const metrics = createMetrics('node-agent');
   const agent = new NodeAgent({
-    kubeConfig,
+    kube: kubeConfig,
     nodeName: NODE,
     datapath: new KernelDatapath(ip, new Sysctls({ netns })),
     monitorCommand: ip.monitorCommand(MONITORED_OBJECTS),

@@ -1,0 +1,229 @@
+// A lean Kubernetes REST client: JSON over node:https with ONE keep-alive agent (connections are
+// reused, as client-go's transport does; client-node 2.0.1 opens a TLS connection per request),
+// and a streaming watch. It exists so that the node agent never loads @kubernetes/client-node
+// (≈ 50–80 MB of RSS for its generated API, see docs/node-agent.md); the controller uses it for its
+// informers and claim writes as well. Errors of the API server carry the HTTP status and the
+// server's Status object, which api-errors.ts reads.
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isKubeConfigLike, restConfigFromKubeConfig, type KubeConfigLike, type RestConfig } from './rest-config.ts';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export const CONTENT_TYPE = {
+  json: 'application/json',
+  mergePatch: 'application/merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+export interface RequestOptions {
+  query?: Query;
+  /** Sent as JSON (which is YAML too, for apply patches). */
+  body?: unknown;
+  contentType?: string;
+  /** Abort the request after this long. Default 60 s. */
+  timeoutMs?: number;
+}
+
+/** The API server answered with an error status; `body` is its metav1.Status when it sent one. */
+export class KubeApiError extends Error {
+  readonly code = 'ECSENI_KUBE_API_ERROR';
+  override readonly name = 'KubeApiError';
+  readonly statusCode: number;
+  readonly body: unknown;
+
+  constructor(method: string, path: string, statusCode: number, body: unknown) {
+    const message = (body as { message?: unknown } | undefined)?.message;
+    super(`${method} ${path}: HTTP ${statusCode}${typeof message === 'string' ? `: ${message}` : ''}`);
+    this.statusCode = statusCode;
+    this.body = body;
+  }
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchEvent<T = unknown> {
+  type: WatchEventType;
+  /** The object; for ERROR, a metav1.Status. */
+  object: T;
+}
+
+/** client-go re-reads a token file at most once a minute (cachingTokenSource). */
+const TOKEN_FILE_TTL_MS = 60_000;
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+function encodeQuery(query: Query | undefined): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}
+
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+export class KubeRest {
+  readonly server: string;
+  private readonly config: RestConfig;
+  private readonly agent: HttpAgent;
+  private readonly send: typeof httpsRequest;
+  private token: { value: string; readAt: number } | undefined;
+
+  constructor(config: RestConfig) {
+    this.config = config;
+    this.server = config.server;
+    const tls = new URL(config.server).protocol === 'https:';
+    this.send = tls ? httpsRequest : httpRequest;
+    this.agent = tls
+      ? new HttpsAgent({
+          keepAlive: true,
+          ...(config.ca ? { ca: config.ca } : {}),
+          ...(config.cert ? { cert: config.cert } : {}),
+          ...(config.key ? { key: config.key } : {}),
+          ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
+          rejectUnauthorized: !config.insecureSkipTlsVerify,
+        })
+      : new HttpAgent({ keepAlive: true });
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('GET', path, query ? { query } : {});
+  }
+
+  post<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>('POST', path, { body, ...(query ? { query } : {}) });
+  }
+
+  /** contentType: CONTENT_TYPE.mergePatch or CONTENT_TYPE.apply (with a fieldManager in query). */
+  patch<T>(path: string, body: unknown, contentType: string, query?: Query): Promise<T> {
+    return this.request<T>('PATCH', path, { body, contentType, ...(query ? { query } : {}) });
+  }
+
+  delete<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('DELETE', path, query ? { query } : {});
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers = this.headers(payload === undefined ? undefined : (options.contentType ?? CONTENT_TYPE.json));
+    const res = await this.open(method, path + encodeQuery(options.query), headers, payload, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const text = await readBody(res);
+    if ((res.statusCode ?? 0) >= 400) throw new KubeApiError(method, path, res.statusCode ?? 0, parseJson(text));
+    return parseJson(text) as T;
+  }
+
+  /**
+   * Watches `path` (a collection) with `query` (resourceVersion, selectors, allowWatchBookmarks …):
+   * each line of the stream is one event. Resolves when the server ends the stream, or at once
+   * when `signal` aborts; rejects on a refused request or a broken connection.
+   */
+  async watch<T>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    let res: IncomingMessage;
+    try {
+      res = await this.open('GET', path + encodeQuery({ ...query, watch: true }), this.headers(undefined), undefined, 0, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
+    if ((res.statusCode ?? 0) >= 400) throw new KubeApiError('WATCH', path, res.statusCode ?? 0, parseJson(await readBody(res)));
+    await new Promise<void>((resolve, reject) => {
+      let pending = '';
+      const onAbort = (): void => {
+        res.destroy();
+        resolve();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const lines = (pending + chunk).split('\n');
+        pending = lines.pop() ?? '';
+        try {
+          for (const line of lines) if (line.trim() !== '') onEvent(JSON.parse(line) as WatchEvent<T>);
+        } catch (err) {
+          res.destroy(err as Error);
+        }
+      });
+      res.on('end', () => resolve());
+      res.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
+      res.on('close', () => {
+        signal.removeEventListener('abort', onAbort);
+        if (!res.complete && !signal.aborted) reject(new Error(`watch ${path}: connection closed`));
+      });
+    });
+  }
+
+  /** Closes the kept-alive connections (open watches end when their signal aborts). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private headers(contentType: string | undefined): Record<string, string> {
+    const token = this.bearerToken();
+    return {
+      accept: CONTENT_TYPE.json,
+      'user-agent': 'ecs-eni-controller',
+      ...(contentType ? { 'content-type': contentType } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    };
+  }
+
+  private bearerToken(): string | undefined {
+    const { token, tokenFile } = this.config;
+    if (token || !tokenFile) return token;
+    const now = Date.now();
+    if (!this.token || now - this.token.readAt >= TOKEN_FILE_TTL_MS) {
+      this.token = { value: readFileSync(tokenFile, 'utf8').trim(), readAt: now };
+    }
+    return this.token.value;
+  }
+
+  private open(
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string>,
+    payload: string | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = this.send(`${this.server}${pathAndQuery}`, { method, headers, agent: this.agent, ...(signal ? { signal } : {}) }, resolve);
+      req.on('error', reject);
+      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${pathAndQuery}: no answer within ${timeoutMs} ms`)));
+      req.end(payload);
+    });
+  }
+}
+
+/** What constructors of clients accept: the lean client itself, or a client-node KubeConfig. */
+export type KubeSource = KubeRest | KubeConfigLike;
+
+const fromKubeConfigs = new WeakMap<KubeConfigLike, KubeRest>();
+
+/**
+ * The lean client for `source`. A client-node KubeConfig (tests, the controller) gets one client
+ * of its own, kept for its lifetime, so that all its users share one keep-alive pool.
+ */
+export function kubeRestOf(source: KubeSource): KubeRest {
+  if (source instanceof KubeRest) return source;
+  if (!isKubeConfigLike(source)) throw new TypeError('expected a KubeRest or a KubeConfig');
+  let rest = fromKubeConfigs.get(source);
+  if (!rest) fromKubeConfigs.set(source, (rest = new KubeRest(restConfigFromKubeConfig(source))));
+  return rest;
+}
