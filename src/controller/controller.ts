@@ -66,6 +66,8 @@ export interface ClaimControllerOptions {
 }
 
 const METRICS_INTERVAL_MS = 15_000;
+/** Work-queue priority of a claim whose ENI has just finished attaching or detaching (others: 0). */
+const SETTLED_PRIORITY = 10;
 
 export class ClaimController {
   readonly store: EniStore;
@@ -238,7 +240,8 @@ export class ClaimController {
     // A detach that finished (or an attach that fell back to Available) frees a slot on the instance.
     const freed = s.now.kind === 'gone' || s.now.eni.status === 'Available';
     if (freed && s.instanceId) this.slots.release(s.instanceId, s.eniId);
-    this.queue.add(s.key);
+    // Ahead of new claims: its status write is all that stands between the ENI and its user.
+    this.queue.add(s.key, SETTLED_PRIORITY);
   }
 
   private whenPrimed(): Promise<void> {

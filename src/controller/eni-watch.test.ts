@@ -137,7 +137,7 @@ describe('EniWatch', () => {
 
   it('settles an attaching ENI within one interval of it turning InUse, with one call for many ENIs', async () => {
     const { clock, ecs, store, watch, settled } = setup();
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 80; i++) {
       const attaching = eni(`eni-${i}`, { status: 'Attaching', instanceId: 'i-1' });
       ecs.add(attaching);
       store.mutate(attaching);
@@ -145,17 +145,35 @@ describe('EniWatch', () => {
     }
     await clock.advanceAsync(250);
     assert.equal(ecs.calls.length, 1);
-    assert.equal(ecs.calls[0]?.ids?.length, 100, 'at most 100 ids per call');
-    await clock.advanceAsync(250);
-    assert.equal(ecs.calls[1]?.ids?.length, 100, 'the 50 not yet polled come first, then the oldest');
-    assert.ok(['eni-100', 'eni-149'].every((id) => ecs.calls[1]?.ids?.includes(id)));
+    assert.equal(ecs.calls[0]?.ids?.length, 80);
     ecs.enis.set('eni-7', { ...ecs.enis.get('eni-7')!, status: 'InUse' });
     await clock.advanceAsync(250);
-    await clock.advanceAsync(250);
+    assert.equal(ecs.calls.length, 2);
     assert.deepEqual(settled.map((s) => [s.key, s.from, s.now.kind === 'present' ? s.now.eni.status : 'gone']), [['claim-7', 'Attaching', 'InUse']]);
     const inStore = store.peek('eni-7');
     assert.equal(inStore?.kind === 'present' ? inStore.eni.status : undefined, 'InUse');
-    assert.equal(watch.size, 149);
+    assert.equal(watch.size, 79);
+    watch.stop();
+  });
+
+  it('splits a burst over concurrent calls of at most 100 ids, up to four a tick, the longest-unpolled first', async () => {
+    const { clock, ecs, store, watch, settled } = setup();
+    for (let i = 0; i < 450; i++) {
+      const attaching = eni(`eni-${i}`, { status: 'Attaching', instanceId: 'i-1' });
+      ecs.add(attaching);
+      store.mutate(attaching);
+      watch.watch(attaching.id, `claim-${i}`, 'Attaching', 'i-1');
+    }
+    await clock.advanceAsync(250);
+    assert.deepEqual(ecs.calls.map((c) => c.ids?.length), [100, 100, 100, 100], 'four calls of 100 in one tick');
+    await clock.advanceAsync(250);
+    const second = ecs.calls.slice(4);
+    assert.equal(second.length, 4);
+    assert.ok(['eni-400', 'eni-449'].every((id) => second[0]?.ids?.includes(id)), 'the 50 not yet polled come first');
+    ecs.enis.set('eni-420', { ...ecs.enis.get('eni-420')!, status: 'InUse' });
+    await clock.advanceAsync(250);
+    await clock.advanceAsync(250);
+    assert.deepEqual(settled.map((s) => s.key), ['claim-420']);
     watch.stop();
   });
 

@@ -1,8 +1,10 @@
 // Noticing promptly that an attach or a detach has finished. ECS attaches asynchronously
 // (Available → Attaching → InUse) and says nothing when it is done, so someone must look. Terway
 // looks after 3 s, then ×1.5; here every ENI in transit is looked at together: while any is
-// due, one DescribeNetworkInterfaces of up to 100 ids every ~250 ms (nothing when none is), the
-// longest-unpolled first. Attaches are looked at every interval (a claim waits on them);
+// due, DescribeNetworkInterfaces of up to 100 ids each every ~250 ms (nothing when none is), the
+// longest-unpolled first. More than 100 due (a burst of attaches) are split over up to four
+// concurrent calls, so that each ENI is still looked at every interval: one call per tick would
+// look at 400 attaching ENIs once a second. Attaches are looked at every interval (a claim waits on them);
 // detaches, which only a release waits on, less often. A settled ENI's claim is woken at once.
 import type { Logger } from 'pino';
 import type { EcsPort } from '../cloud/port.ts';
@@ -33,6 +35,8 @@ export interface EniWatchOptions {
   detachIntervalMs?: number;
   /** Ids per describe; ECS takes 1–100. */
   batchSize?: number;
+  /** Describes sent at once when more ENIs are due than one holds. Default 4. */
+  maxCallsPerTick?: number;
 }
 
 interface Watched {
@@ -47,6 +51,7 @@ export class EniWatch {
   private readonly intervalMs: number;
   private readonly detachIntervalMs: number;
   private readonly batchSize: number;
+  private readonly maxCallsPerTick: number;
   private readonly watched = new Map<string, Watched>();
   private readonly lastPollOf: Record<TransitStatus, number> = { Attaching: Number.NEGATIVE_INFINITY, Detaching: Number.NEGATIVE_INFINITY };
   private cancelTick: Cancel | undefined;
@@ -59,6 +64,7 @@ export class EniWatch {
     this.intervalMs = options.intervalMs ?? 250;
     this.detachIntervalMs = Math.max(this.intervalMs, options.detachIntervalMs ?? 1_000);
     this.batchSize = options.batchSize ?? 100;
+    this.maxCallsPerTick = Math.max(1, options.maxCallsPerTick ?? 4);
   }
 
   /** Wakes `key` once ENI `eniId` leaves `from`. Watching an ENI again replaces the earlier watch. */
@@ -98,14 +104,25 @@ export class EniWatch {
   }
 
   private async poll(): Promise<void> {
-    const { clock, port, store, logger } = this.options;
+    const { clock } = this.options;
     const started = clock.now();
-    const batch = this.due(started);
-    if (batch.length === 0) {
+    const due = this.due(started);
+    if (due.length === 0) {
       this.arm();
       return;
     }
     this.polling = true;
+    try {
+      const batches = Array.from({ length: Math.ceil(due.length / this.batchSize) }, (_, i) => due.slice(i * this.batchSize, (i + 1) * this.batchSize));
+      await Promise.all(batches.map((batch) => this.describe(batch, started)));
+    } finally {
+      this.polling = false;
+    }
+    this.arm(Math.max(0, this.intervalMs - (clock.now() - started)));
+  }
+
+  private async describe(batch: string[], started: number): Promise<void> {
+    const { port, store, logger } = this.options;
     try {
       this.calls += 1;
       const enis = await port.describeNetworkInterfaces({ ids: batch });
@@ -114,10 +131,7 @@ export class EniWatch {
     } catch (err) {
       // Throttled or unreachable: the next tick tries again; the claims' safety requeue covers a long outage.
       logger.debug({ err, ids: batch.length }, 'polling ENIs in transit failed');
-    } finally {
-      this.polling = false;
     }
-    this.arm(Math.max(0, this.intervalMs - (clock.now() - started)));
   }
 
   /**
@@ -132,7 +146,7 @@ export class EniWatch {
     const batch = [...this.watched.entries()]
       .filter(([, w]) => kinds.has(w.from) && now - w.lastPolledAt >= this.everyMs(w) - 1)
       .sort(([, a], [, b]) => a.lastPolledAt - b.lastPolledAt)
-      .slice(0, this.batchSize);
+      .slice(0, this.batchSize * this.maxCallsPerTick);
     for (const [, w] of batch) this.lastPollOf[w.from] = now;
     return batch.map(([id]) => id);
   }

@@ -242,3 +242,32 @@ test('10,000 delayed keys come out in time order, earliest time per key', async 
   assert.equal(queue.len(), 0, 'no key fires twice');
   assert.ok(ms < 5000, `took ${ms} ms`);
 });
+
+test('a higher priority is handed out first, FIFO within a priority, and a re-add with a higher one moves the key up', async () => {
+  const { queue } = newQueue();
+  for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
+  queue.add('x', 10);
+  queue.add('c', 10);
+  queue.add('a', -1);
+  assert.equal(queue.len(), 5, 'a key moved up is still one key');
+  const order: string[] = [];
+  for (let i = 0; i < 5; i++) order.push((await queue.get()) as string);
+  assert.deepEqual(order, ['x', 'c', 'a', 'b', 'd'], 'a lower priority never moves a key down');
+  assert.equal(queue.len(), 0);
+});
+
+test('a key added with a priority while a worker holds it comes back with that priority after done', async () => {
+  const { queue } = newQueue();
+  queue.add('held');
+  assert.equal(await queue.get(), 'held');
+  queue.add('held', 5);
+  queue.add('other');
+  queue.done('held');
+  assert.equal(await queue.get(), 'held');
+  queue.done('held');
+  assert.equal(await queue.get(), 'other');
+  queue.done('other');
+  queue.add('first');
+  queue.add('held');
+  assert.equal(await queue.get(), 'first', 'the priority is forgotten once the key is handed out');
+});

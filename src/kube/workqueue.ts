@@ -6,13 +6,19 @@
 // - a delayed add keeps the earliest time asked for the same key;
 // - a rate-limited add waits as long as the rate limiter says.
 // Three layers of interface as in client-go (queue; delaying; rate limiting), one class.
+// One addition, from controller-runtime's priority queue: add() may carry a priority, and a
+// higher one is handed out first (a claim whose ENI has just turned InUse goes ahead of a
+// thousand new claims); a key already waiting that is added with a higher priority moves up.
 
 import { realClock, type Cancel, type Clock } from './clock.ts';
 import { defaultControllerRateLimiter, type RateLimiter } from './ratelimiter.ts';
 
 export interface Queue {
-  /** Marks `key` as needing processing. Ignored once the queue is shutting down. */
-  add(key: string): void;
+  /**
+   * Marks `key` as needing processing, with a priority (default 0; higher first, FIFO within one).
+   * Ignored once the queue is shutting down.
+   */
+  add(key: string, priority?: number): void;
   /** Keys waiting to be handed out (not those held by workers). */
   len(): number;
   /**
@@ -96,6 +102,48 @@ class Fifo {
 
   get length(): number {
     return this.items.length - this.head;
+  }
+}
+
+/** One FIFO per priority, the highest first; a key pushed again with a higher priority moves up. */
+class PriorityFifo {
+  private readonly lanes = new Map<number, Fifo>();
+  /** Priorities with a lane, highest first. */
+  private order: number[] = [];
+  /** Each queued key's priority; an entry in another lane is stale and skipped. */
+  private readonly queued = new Map<string, number>();
+
+  push(key: string, priority: number): void {
+    const current = this.queued.get(key);
+    if (current !== undefined && current >= priority) return;
+    this.queued.set(key, priority);
+    this.lane(priority).push(key);
+  }
+
+  shift(): string | undefined {
+    for (const priority of this.order) {
+      const lane = this.lanes.get(priority) as Fifo;
+      for (let key = lane.shift(); key !== undefined; key = lane.shift()) {
+        if (this.queued.get(key) !== priority) continue;
+        this.queued.delete(key);
+        return key;
+      }
+    }
+    return undefined;
+  }
+
+  get length(): number {
+    return this.queued.size;
+  }
+
+  private lane(priority: number): Fifo {
+    let lane = this.lanes.get(priority);
+    if (!lane) {
+      lane = new Fifo();
+      this.lanes.set(priority, lane);
+      this.order = [...this.lanes.keys()].sort((a, b) => b - a);
+    }
+    return lane;
   }
 }
 
@@ -197,8 +245,10 @@ export class WorkQueue implements RateLimitingQueue {
   private readonly rateLimiter: RateLimiter;
   private readonly metrics: WorkQueueMetrics | undefined;
 
-  private readonly queue = new Fifo();
+  private readonly queue = new PriorityFifo();
   private readonly dirty = new Set<string>();
+  /** The priority of each dirty key added with one other than 0. */
+  private readonly priorities = new Map<string, number>();
   /** Keys held by workers, with the time each was handed out. */
   private readonly processing = new Map<string, number>();
   /** When each dirty key was first added, for workqueue_queue_duration_seconds. */
@@ -218,11 +268,18 @@ export class WorkQueue implements RateLimitingQueue {
     this.metrics?.watch(() => this.snapshot());
   }
 
-  add(key: string): void {
-    if (this.shutdownRequested || this.dirty.has(key)) return;
+  add(key: string, priority = 0): void {
+    if (this.shutdownRequested) return;
+    if (this.dirty.has(key)) {
+      if (priority <= this.priorityOf(key)) return;
+      this.priorities.set(key, priority);
+      if (!this.processing.has(key)) this.queue.push(key, priority);
+      return;
+    }
     this.metrics?.added();
     this.addTimes.set(key, this.clock.now());
     this.dirty.add(key);
+    if (priority !== 0) this.priorities.set(key, priority);
     if (this.processing.has(key)) return;
     this.enqueue(key);
   }
@@ -293,10 +350,14 @@ export class WorkQueue implements RateLimitingQueue {
     return this.delayed.size;
   }
 
+  private priorityOf(key: string): number {
+    return this.priorities.get(key) ?? 0;
+  }
+
   private enqueue(key: string): void {
     const waiter = this.waiters.shift();
     if (waiter) waiter(this.handOut(key));
-    else this.queue.push(key);
+    else this.queue.push(key, this.priorityOf(key));
   }
 
   private take(): string {
@@ -309,6 +370,7 @@ export class WorkQueue implements RateLimitingQueue {
     this.addTimes.delete(key);
     this.processing.set(key, now);
     this.dirty.delete(key);
+    this.priorities.delete(key);
     return key;
   }
 
