@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlagError, parseDuration, parseFlags } from './flags.ts';
+import { FlagError, parseDuration } from '../flags.ts';
+import { parseFlags } from './flags.ts';
 
 describe('parseDuration', () => {
   const cases: [string, number][] = [['250ms', 250], ['30s', 30_000], ['2m', 120_000], ['1h', 3_600_000], ['1m30s', 90_000], ['0', 0], ['1.5s', 1_500]];

@@ -2,6 +2,9 @@
 // assembles. A bad flag is a usage error (exit 2) with a message that names it.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { parseRateLimits, type EcsAction } from '../cloud/rate-limits.ts';
+import { FlagError, parseDuration, parsePositiveInteger } from '../flags.ts';
+
+export { FlagError, wantsHelp } from '../flags.ts';
 
 export interface ControllerFlags {
   kubeconfig?: string;
@@ -50,31 +53,9 @@ export const USAGE = `usage: ecs-eni-controller controller --cluster-id ID [flag
   --failure-retry DURATION          first slow retry after a failure a person must fix (default 30s)
   --failure-retry-max DURATION      ceiling of that retry (default 10m)
   --cache-sync-timeout DURATION     give up when the caches do not sync (default 2m)
+  -h, --help                        print this and exit
 Credentials: @alicloud/credentials' default chain (ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, RRSA, RAM role).
 `;
-
-export class FlagError extends Error {
-  readonly code = 'ECSENI_INVALID_FLAG';
-  override readonly name = 'FlagError';
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** `250ms`, `30s`, `2m`, `1h`, `1m30s`; a bare `0` is zero. */
-export function parseDuration(text: string, flag: string): number {
-  if (text === '0') return 0;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
-    throw new FlagError(`--${flag}: ${JSON.stringify(text)} is not a duration like 250ms, 30s, 2m or 1h`);
-  }
-  return parts.reduce((ms, [, n, unit]) => ms + Number(n) * (UNITS[unit as string] as number), 0);
-}
-
-function positiveInteger(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new FlagError(`--${flag}: want a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-}
 
 const OPTIONS = {
   kubeconfig: { type: 'string' },
@@ -125,7 +106,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     ...(values['vpc-endpoint'] ? { vpcEndpoint: values['vpc-endpoint'] } : {}),
     protocol: values.protocol,
     clusterId: values['cluster-id'],
-    workers: positiveInteger(values.workers, 'workers'),
+    workers: parsePositiveInteger(values.workers, 'workers'),
     leaderElect: values['leader-elect'],
     leaderElectionNamespace: values['leader-election-namespace'] ?? env.POD_NAMESPACE ?? 'kube-system',
     leaderElectionId: values['leader-election-id'],

@@ -11,7 +11,7 @@ import { kubeLeaseStore, LeaderElector, leaderIdentity } from '../kube/leader.ts
 import { createLogger } from '../logging.ts';
 import { createMetrics, type ControllerProcessMetrics } from '../metrics.ts';
 import { ClaimController } from './controller.ts';
-import { FlagError, parseFlags, USAGE, type ControllerFlags } from './flags.ts';
+import { FlagError, parseFlags, USAGE, wantsHelp, type ControllerFlags } from './flags.ts';
 
 /** Looked up to prove that the credentials work (ECS answers an unknown id with an empty list). */
 const PROBE_INSTANCE_ID = 'i-ecseni-readiness-probe';
@@ -20,6 +20,10 @@ const PROBE_RETRY_MS = 10_000;
 type Ending = 'signal' | 'lost-leadership' | 'failed';
 
 export async function main(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let flags: ControllerFlags;
   try {
     flags = parseFlags(argv);

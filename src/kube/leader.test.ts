@@ -85,7 +85,7 @@ describe('LeaderElector', () => {
     await clock.advanceAsync(0);
     assert.deepEqual(a.started, [1_000_000]);
     assert.equal(a.elector.isLeader(), true);
-    assert.deepEqual(a.gauge, [1]);
+    assert.deepEqual(a.gauge, [0, 1]);
     assert.deepEqual(a.leaders, ['a']);
     assert.equal(store.lease?.record.holderIdentity, 'a');
     assert.equal(store.lease?.record.leaseDurationSeconds, 15);
@@ -160,7 +160,8 @@ describe('LeaderElector', () => {
     assert.equal(store.lease?.record.leaseDurationSeconds, 1);
     assert.equal(a.elector.isLeader(), false);
     assert.equal(a.signal?.aborted, true);
-    assert.deepEqual(a.gauge, [1, 0]);
+    assert.deepEqual(a.gauge, [0, 1, 0]);
+    assert.deepEqual(b.gauge, [0], 'the standby exports 0 while it waits');
     await clock.advanceAsync(5_000);
     assert.equal(b.started.length, 1);
     assert.ok((b.started[0] as number) - releasedAt <= 3_200, 'within one jittered retry period');

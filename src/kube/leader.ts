@@ -122,6 +122,8 @@ export class LeaderElector {
    * or build a new elector.
    */
   async run(): Promise<void> {
+    // A standby says so (0) rather than having no series: "no replica leads" is then sum() == 0.
+    this.options.setLeaderGauge?.(0);
     if (!(await this.acquire())) return;
     this.startLeading();
     await this.renewLoop();

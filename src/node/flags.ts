@@ -1,9 +1,9 @@
 // `ecs-eni-controller node-agent` flags, parsed and checked in one place. A bad flag is a usage
-// error (exit 2). Durations and the error class are the controller's, so both roles read flags alike.
+// error (exit 2). Durations, help and the error class are shared with the controller (src/flags.ts).
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { FlagError, parseDuration } from '../controller/flags.ts';
+import { FlagError, parseDuration } from '../flags.ts';
 
-export { FlagError };
+export { FlagError, wantsHelp } from '../flags.ts';
 
 export interface AgentFlags {
   nodeName: string;
@@ -46,11 +46,6 @@ const OPTIONS = {
   'interface-wait': { type: 'string', default: '10s' },
   'cache-sync-timeout': { type: 'string', default: '2m' },
 } as const satisfies ParseArgsOptionsConfig;
-
-/** True when argv asks for the usage text (it wins over every other flag, valid or not). */
-export function wantsHelp(argv: readonly string[]): boolean {
-  return argv.some((arg) => arg === '--help' || arg === '-h');
-}
 
 export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentFlags {
   let values;

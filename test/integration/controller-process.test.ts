@@ -106,6 +106,19 @@ describe('controller process', () => {
     assert.match(err, /--cluster-id is required/);
   });
 
+  it('prints the usage on --help and exits 0, whatever else is on the line', async () => {
+    const child = spawn(NODE_BIN, [CLI, 'controller', '--bogus', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 0);
+    assert.match(out, /^usage: ecs-eni-controller controller/);
+    assert.match(out, /--watch-interval DURATION/);
+    assert.equal(err, '');
+  });
+
   it('with --leader-elect, reconciles only while holding the Lease, and hands it over on SIGTERM', async () => {
     const lease = async (): Promise<string> =>
       (await plane.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'ecs-eni-controller', namespace: 'default' })).spec?.holderIdentity ?? '';
