@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
 import type { NetworkInterfaceClaim } from '../src/api/claim.ts';
 import { TAG_CLUSTER_ID } from '../src/api/names.ts';
 import { ClaimClient, claimInformer } from '../src/kube/claims.ts';
@@ -36,12 +37,13 @@ export const GOALS = { makespanRatio: 1.15, ecsCallsPerClaim: 5, attachLagP50Ms:
 export const REALISTIC_LATENCY_MS = { api: 60, attach: 1_500, detach: 1_500, delete: 500, modify: 200 } as const;
 
 /**
- * How the controller process runs here, and how the image should run it (NODE_OPTIONS and the
- * environment): V8 without its optimising compiler (the controller waits on I/O; this saves the
- * optimised code and feedback of the large SDKs), a small young generation, a bounded old one,
+ * How the controller process runs here: as the chart runs it (helm values `controller.nodeFlags`,
+ * the one source): V8 without its optimising compiler, a small young generation, a bounded old one,
  * and glibc limited to two malloc arenas (otherwise each thread that allocates gets its own).
  */
-export const RECOMMENDED_NODE_FLAGS = ['--lite-mode', '--max-semi-space-size=1', '--max-old-space-size=192'] as const;
+export const RECOMMENDED_NODE_FLAGS: readonly string[] = (
+  parseYaml(readFileSync(new URL('../helm/ecs-eni-controller/values.yaml', import.meta.url), 'utf8')) as { controller: { nodeFlags: string[] } }
+).controller.nodeFlags;
 export const RECOMMENDED_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
 /** Attaches this long after the first claim is applied count as steady state (past the token burst). */

@@ -26,6 +26,7 @@ interface K8sObject {
 
 interface Container {
   name: string;
+  command?: string[];
   args: string[];
   env?: { name: string; value?: string; valueFrom?: Record<string, { fieldPath?: string; name?: string; key?: string }> }[];
   ports: { name: string; containerPort: number }[];
@@ -138,6 +139,10 @@ test('the controller: two leader-elected replicas, the decided flags, non-root, 
     '--leader-election-namespace=eni-system', '--leader-election-id=ecs-eni-controller',
     '--metrics-bind-address=:8080', '--log-level=info',
   ]);
+  assert.equal(c.command?.[0], 'node');
+  assert.equal(c.command?.at(-1), 'dist/cli.js');
+  assert.ok(c.command?.includes('--lite-mode') && c.command.some((f) => f.startsWith('--max-old-space-size=')), 'the heap is bounded');
+  assert.equal(c.env?.find((e) => e.name === 'MALLOC_ARENA_MAX')?.value, '2');
   assert.equal(pod.serviceAccountName, 'ecs-eni-controller');
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
