@@ -51,6 +51,8 @@ const figures: Record<string, Figure> = {
   ecsCallsPerClaim: figure(controller.ecsCallsPerClaim, CONTROLLER_GOALS.ecsCallsPerClaim, 'calls'),
   attachLagP50Ms: figure(controller.attachLagP50Ms, CONTROLLER_GOALS.attachLagP50Ms, 'ms'),
   attachLagP99Ms: figure(controller.attachLagP99Ms, null, 'ms', 'none'),
+  steadyAttachLagP50Ms: figure(controller.steadyAttachLagP50Ms, null, 'ms', 'none'),
+  steadyAttachLagP99Ms: figure(controller.steadyAttachLagP99Ms, null, 'ms', 'none'),
   terwayScheduleLagP50Ms: figure(controller.terwayScheduleLagP50Ms, null, 'ms', 'none'),
   terwayScheduleLagP99Ms: figure(controller.terwayScheduleLagP99Ms, null, 'ms', 'none'),
   controllerRssMb: figure(controller.controllerRssMb, null, 'MB', 'none'),
