@@ -9,7 +9,11 @@
 // its own "node", their rounds taking turns: the machine is shared and noisy, so a before/after
 // comparison is only fair within one run. BASELINE_NODE_FLAGS (default: the same node flags)
 // compares flags instead, e.g. BASELINE=HEAD BASELINE_NODE_FLAGS= … --lite-mode.
-//   [BASELINE=rev [BASELINE_NODE_FLAGS=…]] node bench/agent-configure.ts [rounds1] [rounds8] [restSeconds] [compiled|sources] [node flags…]
+// Node flags default to the chart's (the DaemonSet's command line, read from its template), so
+// that the figures are those of the agent as deployed (and so does its MALLOC_ARENA_MAX, for both
+// agents); pass `none` for plain node.
+// AGENT_LOG_LEVEL=debug KEEP_LOGS=1 keep the agents' logs (each pass's timings) for a look.
+//   [BASELINE=rev [BASELINE_NODE_FLAGS=…]] node bench/agent-configure.ts [rounds1] [rounds8] [restSeconds] [compiled|sources] [node flags…|none]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +64,20 @@ export interface AgentFigures {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_CLI = join(ROOT, 'src', 'cli.ts');
+const AGENT_DAEMONSET = join(ROOT, 'helm', 'ecs-eni-controller', 'templates', 'agent-daemonset.yaml');
+
+/** The node flags the chart gives the agent (its container's command): one place for them. */
+export function chartNodeFlags(): string[] {
+  const match = /command: \[node, (.*), dist\/cli\.js\]/.exec(readFileSync(AGENT_DAEMONSET, 'utf8'));
+  if (!match?.[1]) throw new Error(`no node command line in ${AGENT_DAEMONSET}`);
+  return match[1].split(', ');
+}
+
+/** The allocator setting the chart gives the agent (its MALLOC_ARENA_MAX), as an environment. */
+export function chartAgentEnv(): Record<string, string> {
+  const match = /- name: MALLOC_ARENA_MAX\s+value: "(\d+)"/.exec(readFileSync(AGENT_DAEMONSET, 'utf8'));
+  return match?.[1] ? { MALLOC_ARENA_MAX: match[1] } : {};
+}
 
 /**
  * The agent as the image runs it: compiled JavaScript (type stripping of the .ts sources costs
@@ -175,7 +193,7 @@ export interface AgentBenchmarkOptions {
   restSeconds?: number;
   /** Run the compiled CLI (default) or the .ts sources. */
   entry?: 'compiled' | 'sources';
-  /** Extra node flags for the agent process, e.g. ['--max-semi-space-size=1']. */
+  /** Node flags for the agent process; default the chart's (chartNodeFlags). */
   nodeFlags?: string[];
   /** A git revision whose agent runs beside this one, taking turns round by round. */
   baseline?: string;
@@ -199,8 +217,8 @@ async function startAgentUnderTest(cp: ControlPlane, node: string, cli: string, 
   const topology = await createTopology();
   topologies.push(topology);
   const port = await freePort();
-  const args = [...nodeFlags, cli, 'node-agent', '--node-name', node, '--netns', topology.node, '--kubeconfig', cp.kubeconfigPath, '--metrics-bind-address', `127.0.0.1:${port}`, '--log-level', 'warn'];
-  const agent = spawnGroup(`node-agent ${node}`, process.execPath, args, { logFile });
+  const args = [...nodeFlags, cli, 'node-agent', '--node-name', node, '--netns', topology.node, '--kubeconfig', cp.kubeconfigPath, '--metrics-bind-address', `127.0.0.1:${port}`, '--log-level', process.env.AGENT_LOG_LEVEL ?? 'warn'];
+  const agent = spawnGroup(`node-agent ${node}`, process.execPath, args, { logFile, env: { ...process.env, ...chartAgentEnv() } });
   for (let ready = false; !ready; await sleep(50)) ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
   const informer = claimInformer(cp.kubeConfig, { logger: pino({ level: 'silent' }), labelSelector: `${NODE_LABEL}=${node}` });
   const rig: Rig = { node, topology, client: new ClaimClient(cp.kubeConfig), watch: new ConfiguredWatch(informer), sequence: 0 };
@@ -212,7 +230,7 @@ function figuresOf(agent: AgentUnderTest, cpuAtRestPercent: number): AgentFigure
 }
 
 export async function runAgentBenchmark(options: AgentBenchmarkOptions = {}): Promise<AgentBenchmarkResult> {
-  const { rounds1 = 30, rounds8 = 8, restSeconds = 20, entry = 'compiled', nodeFlags = [], baseline, baselineNodeFlags = nodeFlags } = options;
+  const { rounds1 = 30, rounds8 = 8, restSeconds = 20, entry = 'compiled', nodeFlags = chartNodeFlags(), baseline, baselineNodeFlags = nodeFlags } = options;
   await removeStaleNamespaces();
   const dir = mkdtempSync(join(tmpdir(), 'ecseni-agent-bench-'));
   const cli = entry === 'compiled' ? buildCli(join(dir, 'current')) : SOURCE_CLI;
@@ -263,7 +281,8 @@ export async function runAgentBenchmark(options: AgentBenchmarkOptions = {}): Pr
     }
     for (const topology of topologies) await topology.destroy();
     await cp.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.KEEP_LOGS) console.log(`agent-configure: logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -285,7 +304,8 @@ function printFigures(label: string, f: AgentFigures, withGoals: boolean): void 
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [rounds1 = '30', rounds8 = '8', rest = '20', entry = 'compiled', ...nodeFlags] = process.argv.slice(2);
+  const [rounds1 = '30', rounds8 = '8', rest = '20', entry = 'compiled', ...flagArgs] = process.argv.slice(2);
+  const nodeFlags = flagArgs.length === 0 ? chartNodeFlags() : flagArgs.filter((f) => f !== 'none');
   const baseline = process.env.BASELINE;
   const baselineFlags = process.env.BASELINE_NODE_FLAGS;
   const r = await runAgentBenchmark({
