@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
 import type { NetworkInterfaceClaim } from '../src/api/claim.ts';
 import { CONTROLLER_FIELD_MANAGER, NODE_LABEL } from '../src/api/names.ts';
 import { ClaimClient, claimInformer } from '../src/kube/claims.ts';
@@ -66,11 +67,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_CLI = join(ROOT, 'src', 'cli.ts');
 const AGENT_DAEMONSET = join(ROOT, 'helm', 'ecs-eni-controller', 'templates', 'agent-daemonset.yaml');
 
-/** The node flags the chart gives the agent (its container's command): one place for them. */
+/** The node flags the chart gives the agent (helm values `nodeAgent.nodeFlags`): one place for them. */
 export function chartNodeFlags(): string[] {
-  const match = /command: \[node, (.*), dist\/cli\.js\]/.exec(readFileSync(AGENT_DAEMONSET, 'utf8'));
-  if (!match?.[1]) throw new Error(`no node command line in ${AGENT_DAEMONSET}`);
-  return match[1].split(', ');
+  const values = parseYaml(readFileSync(join(ROOT, 'helm', 'ecs-eni-controller', 'values.yaml'), 'utf8')) as { nodeAgent: { nodeFlags: string[] } };
+  return values.nodeAgent.nodeFlags;
 }
 
 /** The allocator setting the chart gives the agent (its MALLOC_ARENA_MAX), as an environment. */
