@@ -20,8 +20,10 @@ export interface RestConfig {
   key?: Buffer;
   /** A fixed bearer token. */
   token?: string;
-  /** A file holding the bearer token, re-read at most every TOKEN_FILE_TTL_MS (it is rotated). */
+  /** A file holding the bearer token, re-read at most every tokenFileTtlMs (it is rotated). */
   tokenFile?: string;
+  /** How long a token read from tokenFile is used before the file is read again. Default 60 s, client-go's. */
+  tokenFileTtlMs?: number;
   insecureSkipTlsVerify?: boolean;
   /** SNI and the name checked against the server's certificate, when not the server's host. */
   tlsServerName?: string;

@@ -188,7 +188,7 @@ export class KubeRest {
     const { token, tokenFile } = this.config;
     if (token || !tokenFile) return token;
     const now = Date.now();
-    if (!this.token || now - this.token.readAt >= TOKEN_FILE_TTL_MS) {
+    if (!this.token || now - this.token.readAt >= (this.config.tokenFileTtlMs ?? TOKEN_FILE_TTL_MS)) {
       this.token = { value: readFileSync(tokenFile, 'utf8').trim(), readAt: now };
     }
     return this.token.value;
