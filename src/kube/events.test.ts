@@ -134,4 +134,28 @@ describe('EventRecorder', () => {
     await r.flush();
     assert.ok(Buffer.byteLength(sink.created[0]!.event.note) <= 1024);
   });
+
+  it('writes one Event at a time, in the order recorded, and drops past 1,000 waiting', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const written: string[] = [];
+    const slowSink: EventSink = {
+      async create(_ns, event) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        written.push(event.regarding.name ?? '');
+        return `e${written.length}`;
+      },
+      async updateSeries() {},
+    };
+    const r = recorder(slowSink, new FakeClock(0));
+    for (let i = 0; i < 1_005; i++) r.event(claim(`c${i}`), 'Normal', 'Attached', 'attached');
+    await r.flush();
+    assert.equal(most, 1, 'never two writes at once');
+    assert.equal(written.length, 1_000, 'the five past the bound are dropped');
+    assert.deepEqual(written.slice(0, 3), ['c0', 'c1', 'c2']);
+    assert.equal(written.at(-1), 'c999');
+  });
 });

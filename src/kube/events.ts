@@ -8,7 +8,10 @@
 // As client-go's recorder, and so that a hot loop cannot flood etcd:
 // - de-duplicated: the same object, type, reason, action and message within `dedupWindowMs`
 //   (10 min) bumps the existing Event's series (count, lastObservedTime) instead of a new Event;
-// - rate-limited per object: a token bucket of 25, refilled one per 300 s (client-go's spam filter).
+// - rate-limited per object: a token bucket of 25, refilled one per 300 s (client-go's spam filter);
+// - written one at a time, in order, with at most 1,000 waiting (client-go's broadcaster: one
+//   goroutine per sink, maxQueuedEvents): a thousand claims attached at once must not send a
+//   thousand Event writes alongside their status writes; the Events trail behind instead.
 // Recording never throws into the caller and never blocks it: write errors are logged.
 import { EventsV1Api, PatchStrategy, setHeaderOptions, V1MicroTime, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -67,6 +70,8 @@ const DEFAULT_REFILL_INTERVAL_MS = 300_000;
 /** client-go's bound on its correlation caches. */
 const MAX_CACHE_ENTRIES = 4096;
 const MAX_NOTE_BYTES = 1024;
+/** client-go's maxQueuedEvents: past it, new Events are dropped (and logged at debug). */
+const MAX_QUEUED_EVENTS = 1000;
 const MAX_FIELD_LENGTH = 128;
 
 interface SeenEvent {
@@ -109,8 +114,9 @@ export class EventRecorder {
   private readonly clock: Clock;
   private readonly seen = new Map<string, SeenEvent>();
   private readonly buckets = new Map<string, Bucket>();
-  /** The write in flight per correlation key: writes of one key are serial (create, then patches). */
-  private readonly tails = new Map<string, Promise<void>>();
+  /** The last write queued: writes go one at a time, in the order recorded. */
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
 
   constructor(options: EventRecorderOptions) {
     this.options = options;
@@ -126,13 +132,13 @@ export class EventRecorder {
         this.options.logger.debug({ reason, object: regarding.metadata?.name }, 'event dropped by the per-object rate limit');
         return;
       }
+      if (this.queued >= MAX_QUEUED_EVENTS) {
+        this.options.logger.debug({ reason, object: regarding.metadata?.name }, 'event dropped: too many waiting to be written');
+        return;
+      }
       const key = correlationKey(recorded);
-      const previous = this.tails.get(key) ?? Promise.resolve();
-      const tail = previous.then(() => this.write(key, recorded, now));
-      this.tails.set(key, tail);
-      void tail.finally(() => {
-        if (this.tails.get(key) === tail) this.tails.delete(key);
-      });
+      this.queued += 1;
+      this.tail = this.tail.then(() => this.write(key, recorded, now)).finally(() => (this.queued -= 1));
     } catch (err) {
       this.options.logger.warn({ err, reason }, 'recording an event failed');
     }
@@ -140,7 +146,7 @@ export class EventRecorder {
 
   /** Resolves once every Event recorded so far has been written (or has failed). */
   async flush(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all(this.tails.values());
+    while (this.queued > 0) await this.tail;
   }
 
   /** Token bucket per object, refilled continuously. */
