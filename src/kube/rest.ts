@@ -1,6 +1,7 @@
 // A lean Kubernetes REST client: JSON over node:https with ONE keep-alive agent (connections are
-// reused, as client-go's transport does; client-node 2.0.1 opens a TLS connection per request),
-// and a streaming watch. It exists so that the node agent never loads @kubernetes/client-node
+// kept and reused; client-node 2.0.1 opens a TLS connection per request). It speaks HTTP/1.1, so
+// unlike client-go's HTTP/2 it holds one connection per request in flight at the peak, e.g. one
+// per controller worker, each opened once. And a streaming watch. It exists so that the node agent never loads @kubernetes/client-node
 // (≈ 50–80 MB of RSS for its generated API, see docs/node-agent.md); the controller uses it for its
 // informers and claim writes as well. Errors of the API server carry the HTTP status and the
 // server's Status object, which api-errors.ts reads.
