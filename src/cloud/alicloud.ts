@@ -1,13 +1,16 @@
 // The ECS port implemented with Alibaba Cloud's SDK. Every request goes through EcsCaller (rate
 // limit, timeout, metric, classified errors); this file only builds requests and reads answers.
+// VPC's DescribeVSwitches, the one VPC action needed, goes through openapi-core's generic client
+// (the class the ECS SDK extends: the same signature, credential chain and endpoint rules) instead
+// of @alicloud/vpc20160428, whose ~1,000 models cost ≈ 26 MB of resident memory for one call.
 import Ecs, * as $Ecs from '@alicloud/ecs20140526';
-import Vpc, * as $Vpc from '@alicloud/vpc20160428';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
+import OpenApi, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
+import { RuntimeOptions } from '@darabonba/typescript';
 import CredentialModule from '@alicloud/credentials';
 import { EcsCaller, DEFAULT_TIMEOUT_MS } from './call.ts';
 import type { CallerOptions } from './call.ts';
 import { isCloudError, localCloudError } from './errors.ts';
-import { eniFromSdk, instanceFromSdk, quotaFromSdk, vSwitchFromSdk } from './mapping.ts';
+import { eniFromSdk, instanceFromSdk, quotaFromSdk, vSwitchFromApi, type ApiVSwitch } from './mapping.ts';
 import { SingleFlightCache } from './single-flight-cache.ts';
 import type { CreateEniInput, EcsPort, Eni, EniFilter, Instance, InstanceTypeQuota, VSwitch } from './port.ts';
 
@@ -36,10 +39,29 @@ const INSTANCE_TYPE_TTL_MS = 24 * 3600_000;
 const VSWITCH_TTL_MS = 24 * 3600_000;
 const MISSING_VSWITCH_TTL_MS = 30_000;
 
+/** DescribeVSwitches as @alicloud/vpc20160428 7.3.2 sends it (describeVSwitchesWithOptions). */
+const DESCRIBE_VSWITCHES = new $OpenApiUtil.Params({
+  action: 'DescribeVSwitches',
+  version: '2016-04-28',
+  protocol: 'HTTPS',
+  pathname: '/',
+  method: 'POST',
+  authType: 'AK',
+  style: 'RPC',
+  reqBodyType: 'formData',
+  bodyType: 'json',
+});
+/** The VPC SDK's endpoint map for public regions; elsewhere its regional rule, vpc.<region>.aliyuncs.com. */
+const VPC_CENTRAL_ENDPOINT_REGIONS = new Set(['cn-hangzhou', 'cn-hangzhou-finance', 'cn-shanghai-finance-1', 'cn-shenzhen-finance-1', 'cn-north-2-gov-1', 'cn-wuhan', 'cn-fujian', 'cn-zhangbei']);
+
+export function vpcEndpoint(regionId: string): string {
+  return VPC_CENTRAL_ENDPOINT_REGIONS.has(regionId) ? 'vpc.aliyuncs.com' : OpenApiUtil.getEndpointRules('vpc', regionId, 'regional', '', '');
+}
+
 export class AlibabaCloudEcs implements EcsPort {
   private readonly regionId: string;
   private readonly ecs: InstanceType<typeof Ecs.default>;
-  private readonly vpc: InstanceType<typeof Vpc.default>;
+  private readonly vpc: InstanceType<typeof OpenApi.default>;
   private readonly caller: EcsCaller;
   private readonly quotas = new SingleFlightCache<string, InstanceTypeQuota>(() => INSTANCE_TYPE_TTL_MS);
   private readonly vSwitches = new SingleFlightCache<string, VSwitch | undefined>((v) => (v ? VSWITCH_TTL_MS : MISSING_VSWITCH_TTL_MS));
@@ -59,7 +81,7 @@ export class AlibabaCloudEcs implements EcsPort {
         connectTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       });
     this.ecs = new Ecs.default(config(options.ecsEndpoint));
-    this.vpc = new Vpc.default(config(options.vpcEndpoint));
+    this.vpc = new OpenApi.default(config(options.vpcEndpoint ?? vpcEndpoint(options.regionId)));
   }
 
   async createNetworkInterface(input: CreateEniInput): Promise<Eni> {
@@ -185,11 +207,12 @@ export class AlibabaCloudEcs implements EcsPort {
 
   describeVSwitch(vSwitchId: string): Promise<VSwitch | undefined> {
     return this.vSwitches.get(vSwitchId, async () => {
-      const request = new $Vpc.DescribeVSwitchesRequest({ regionId: this.regionId, vSwitchId, pageSize: 50 });
+      const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query({ RegionId: this.regionId, VSwitchId: vSwitchId, PageSize: 50 }) });
       try {
-        const response = await this.caller.call('DescribeVSwitches', () => this.vpc.describeVSwitches(request));
-        const found = response.body?.vSwitches?.vSwitch?.find((v) => v.vSwitchId === vSwitchId);
-        return found ? vSwitchFromSdk(found) : undefined;
+        const response = await this.caller.call('DescribeVSwitches', () => this.vpc.callApi(DESCRIBE_VSWITCHES, request, new RuntimeOptions({})));
+        const body = response.body as { VSwitches?: { VSwitch?: ApiVSwitch[] } } | undefined;
+        const found = body?.VSwitches?.VSwitch?.find((v) => v.VSwitchId === vSwitchId);
+        return found ? vSwitchFromApi(found) : undefined;
       } catch (err) {
         if (isCloudError(err, 'VSwitchNotFound')) return undefined;
         throw err;

@@ -75,20 +75,21 @@ export function quotaFromSdk(s: SdkInstanceType): InstanceTypeQuota {
   };
 }
 
-export interface SdkVSwitch {
-  vSwitchId?: string;
-  vpcId?: string;
-  zoneId?: string;
-  cidrBlock?: string;
-  availableIpAddressCount?: number;
+/** One vSwitch as VPC's DescribeVSwitches answers it in JSON (PascalCase; no SDK model, see alicloud.ts). */
+export interface ApiVSwitch {
+  VSwitchId?: string;
+  VpcId?: string;
+  ZoneId?: string;
+  CidrBlock?: string;
+  AvailableIpAddressCount?: number;
 }
 
-export function vSwitchFromSdk(s: SdkVSwitch): VSwitch {
+export function vSwitchFromApi(s: ApiVSwitch): VSwitch {
   return {
-    id: s.vSwitchId ?? '',
-    vpcId: s.vpcId ?? '',
-    zoneId: s.zoneId ?? '',
-    cidrBlock: s.cidrBlock ?? '',
-    availableIpAddressCount: s.availableIpAddressCount ?? 0,
+    id: s.VSwitchId ?? '',
+    vpcId: s.VpcId ?? '',
+    zoneId: s.ZoneId ?? '',
+    cidrBlock: s.CidrBlock ?? '',
+    availableIpAddressCount: s.AvailableIpAddressCount ?? 0,
   };
 }
