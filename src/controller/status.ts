@@ -4,6 +4,7 @@
 import type { ClaimStatus, Condition, ConditionStatus, ConditionType, Phase } from '../api/claim.ts';
 import { nextCondition } from '../api/conditions.ts';
 import { gatewayOf } from '../cloud/cidr.ts';
+import { compareCodeUnits } from '../strings.ts';
 import type { ClaimFacts } from './facts.ts';
 
 export interface ConditionState {
@@ -96,13 +97,13 @@ export function statusUnchanged(current: ClaimStatus | undefined, desired: Claim
 
 function canonical(status: ClaimStatus): string {
   const conditions = [...(status.conditions ?? [])]
-    .sort((a, b) => a.type.localeCompare(b.type))
+    .sort((a, b) => compareCodeUnits(a.type, b.type))
     .map((c) => sortKeys({ ...c, message: c.message ?? '' }));
   return JSON.stringify(sortKeys({ ...status, conditions }));
 }
 
 function sortKeys<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))) as T;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => compareCodeUnits(a, b))) as T;
 }
 
 function dropUndefined<T extends object>(value: T): T {

@@ -17,6 +17,7 @@ import {
   type Route,
   type Rule,
 } from './kernel-state.ts';
+import { compareCodeUnits } from '../strings.ts';
 import { AGENT_PROTOCOL, ENI_SYSCTLS, RULE_PRIORITY } from './marks.ts';
 import { findEniLink, protectedLinks, type LinkLookup } from './links.ts';
 import { assertSafe } from './safety.ts';
@@ -324,7 +325,7 @@ function routeKeyOf(route: Route): RouteKey {
 export function plan(input: PlanInput): Plan {
   const { state } = input;
   const protectedSet = protectedLinks(state);
-  const configure = [...input.configure].sort((a, b) => a.claim.localeCompare(b.claim));
+  const configure = [...input.configure].sort((a, b) => compareCodeUnits(a.claim, b.claim));
   const policy = configure.filter((i) => i.mode === 'Policy');
   const ctx: Context = {
     state,

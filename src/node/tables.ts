@@ -3,6 +3,7 @@
 // own rule in the kernel) is kept, so that restarts do not move anything; otherwise the lowest
 // table of TABLE_RANGE that no route or rule refers to.
 import { RESERVED_TABLES, type KernelState } from './kernel-state.ts';
+import { compareCodeUnits } from '../strings.ts';
 import { AGENT_PROTOCOL, TABLE_RANGE } from './marks.ts';
 
 export interface TableRequest {
@@ -53,7 +54,7 @@ export function chooseTables(requests: readonly TableRequest[], state: KernelSta
     if ('table' in choice) taken.set(choice.table, claim);
   };
   const ordered = [...requests].sort(
-    (a, b) => Number(b.explicit !== undefined) - Number(a.explicit !== undefined) || a.claim.localeCompare(b.claim),
+    (a, b) => Number(b.explicit !== undefined) - Number(a.explicit !== undefined) || compareCodeUnits(a.claim, b.claim),
   );
   for (const request of ordered) {
     if (request.explicit !== undefined) {

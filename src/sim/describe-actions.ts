@@ -1,5 +1,6 @@
 // The read-only actions: DescribeNetworkInterfaces, DescribeNetworkInterfaceAttribute,
 // DescribeInstances, DescribeInstanceTypes and (VPC) DescribeVSwitches, with their filters and paging.
+import { compareCodeUnits } from '../strings.ts';
 import { invalid } from './errors.ts';
 import type { ActionContext } from './eni-actions.ts';
 import type { Answer } from './idempotency.ts';
@@ -104,7 +105,7 @@ export function describeInstanceTypes(ctx: ActionContext, params: Params): Answe
   const family = params.str('InstanceTypeFamily');
   const types = [...ctx.model.world.instanceTypes.values()]
     .filter((t) => (wanted.length === 0 || wanted.includes(t.id)) && (family === undefined || t.family === family))
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => compareCodeUnits(a.id, b.id));
   const positioned = types.map((type, seq) => ({ type, seq }));
   const { items, fields } = pageByToken(positioned, (t) => t.seq, params, { min: 1, max: 1600, default: 1600 });
   return { InstanceTypes: { InstanceType: items.map((t) => instanceTypeJson(t.type)) }, ...fields };
