@@ -1,10 +1,6 @@
-// Flag parsing shared by every subcommand: one error class (a usage error, exit 2), one duration
-// syntax and one way of asking for help, so that the controller and the node agent read alike.
-
-export class FlagError extends Error {
-  readonly code = 'ECSENI_INVALID_FLAG';
-  override readonly name = 'FlagError';
-}
+// Flag parsing shared by every subcommand: one error class (FlagError, a usage error, exit 2), one
+// duration syntax and one way of asking for help, so that the controller and the node agent read alike.
+import { FlagError } from './errors.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 

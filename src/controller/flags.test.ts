@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlagError, parseDuration } from '../flags.ts';
+import { FlagError } from '../errors.ts';
+import { parseDuration } from '../flags.ts';
 import { parseFlags } from './flags.ts';
 
 describe('parseDuration', () => {

@@ -2,9 +2,10 @@
 // assembles. A bad flag is a usage error (exit 2) with a message that names it.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { parseRateLimits, type EcsAction } from '../cloud/rate-limits.ts';
-import { FlagError, parseDuration, parsePositiveInteger } from '../flags.ts';
+import { FlagError } from '../errors.ts';
+import { parseDuration, parsePositiveInteger } from '../flags.ts';
 
-export { FlagError, wantsHelp } from '../flags.ts';
+export { wantsHelp } from '../flags.ts';
 
 export interface ControllerFlags {
   kubeconfig?: string;

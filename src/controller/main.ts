@@ -11,7 +11,8 @@ import { kubeLeaseStore, LeaderElector, leaderIdentity } from '../kube/leader.ts
 import { createLogger } from '../logging.ts';
 import { createMetrics, type ControllerProcessMetrics } from '../metrics.ts';
 import { ClaimController } from './controller.ts';
-import { FlagError, parseFlags, USAGE, wantsHelp, type ControllerFlags } from './flags.ts';
+import { FlagError } from '../errors.ts';
+import { parseFlags, USAGE, wantsHelp, type ControllerFlags } from './flags.ts';
 
 /** Looked up to prove that the credentials work (ECS answers an unknown id with an empty list). */
 const PROBE_INSTANCE_ID = 'i-ecseni-readiness-probe';

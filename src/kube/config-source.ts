@@ -6,18 +6,6 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-export class KubeConfigNotFoundError extends Error {
-  readonly code = 'ECSENI_KUBECONFIG_NOT_FOUND';
-  override readonly name = 'KubeConfigNotFoundError';
-
-  constructor(tried: string[]) {
-    super(
-      `no Kubernetes client configuration found (tried: ${tried.join('; ')}): ` +
-        'pass --kubeconfig, set KUBECONFIG, or run in a pod with a ServiceAccount',
-    );
-  }
-}
-
 /** Where a kubeconfig reader looks, given the environment; exported for tests. */
 export type KubeConfigSource =
   | { kind: 'files'; paths: string[] }

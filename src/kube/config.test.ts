@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfigNotFoundError, loadKubeConfig, resolveKubeConfigSource } from './config.ts';
+import { KubeConfigNotFoundError } from '../errors.ts';
+import { loadKubeConfig, resolveKubeConfigSource } from './config.ts';
 
 function kubeconfig(server: string, context: string): string {
   return JSON.stringify({

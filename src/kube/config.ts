@@ -3,9 +3,10 @@
 // lean reader in rest-config.ts instead and never loads client-node.
 import { homedir } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeConfigNotFoundError, resolveKubeConfigSource } from './config-source.ts';
+import { KubeConfigNotFoundError } from '../errors.ts';
+import { resolveKubeConfigSource } from './config-source.ts';
 
-export { KubeConfigNotFoundError, resolveKubeConfigSource, type KubeConfigSource } from './config-source.ts';
+export { resolveKubeConfigSource, type KubeConfigSource } from './config-source.ts';
 
 /** kubectl's rule for several KUBECONFIG files: the first to define a name (or the current context) wins. */
 function mergeLikeKubectl(kc: KubeConfig, file: string): void {

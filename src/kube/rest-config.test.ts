@@ -4,8 +4,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { KubeConfigNotFoundError } from './config-source.ts';
-import { inClusterRestConfig, KubeConfigUnsupportedError, loadRestConfig, restConfigFromKubeConfig } from './rest-config.ts';
+import { KubeConfigNotFoundError, KubeConfigUnsupportedError } from '../errors.ts';
+import { inClusterRestConfig, loadRestConfig, restConfigFromKubeConfig } from './rest-config.ts';
 
 function kubeconfig(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {
   return stringify({

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type * as Yaml from 'yaml';
-import { KubeConfigNotFoundError, resolveKubeConfigSource } from './config-source.ts';
+import { KubeConfigNotFoundError, KubeConfigUnsupportedError } from '../errors.ts';
+import { resolveKubeConfigSource } from './config-source.ts';
 
 export interface RestConfig {
   /** e.g. https://10.0.0.1:6443, without a trailing slash. */
@@ -27,18 +28,6 @@ export interface RestConfig {
   insecureSkipTlsVerify?: boolean;
   /** SNI and the name checked against the server's certificate, when not the server's host. */
   tlsServerName?: string;
-}
-
-export class KubeConfigUnsupportedError extends Error {
-  readonly code = 'ECSENI_KUBECONFIG_UNSUPPORTED';
-  override readonly name = 'KubeConfigUnsupportedError';
-
-  constructor(what: string) {
-    super(
-      `${what} is not supported by this client: use client certificates, a token or a token file ` +
-        '(e.g. a ServiceAccount token from `kubectl create token`)',
-    );
-  }
 }
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { KubeApiError } from '../errors.ts';
 import { isKubeConfigLike, restConfigFromKubeConfig, type KubeConfigLike, type RestConfig } from './rest-config.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -25,21 +26,6 @@ export interface RequestOptions {
   contentType?: string;
   /** Abort the request after this long. Default 60 s. */
   timeoutMs?: number;
-}
-
-/** The API server answered with an error status; `body` is its metav1.Status when it sent one. */
-export class KubeApiError extends Error {
-  readonly code = 'ECSENI_KUBE_API_ERROR';
-  override readonly name = 'KubeApiError';
-  readonly statusCode: number;
-  readonly body: unknown;
-
-  constructor(method: string, path: string, statusCode: number, body: unknown) {
-    const message = (body as { message?: unknown } | undefined)?.message;
-    super(`${method} ${path}: HTTP ${statusCode}${typeof message === 'string' ? `: ${message}` : ''}`);
-    this.statusCode = statusCode;
-    this.body = body;
-  }
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';

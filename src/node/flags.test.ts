@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlagError, parseAgentFlags, USAGE, wantsHelp } from './flags.ts';
+import { FlagError } from '../errors.ts';
+import { parseAgentFlags, USAGE, wantsHelp } from './flags.ts';
 
 test('defaults, and the node name from NODE_NAME', () => {
   assert.deepEqual(parseAgentFlags([], { NODE_NAME: 'node-a' }), {

@@ -1,9 +1,10 @@
 // `ecs-eni-controller node-agent` flags, parsed and checked in one place. A bad flag is a usage
 // error (exit 2). Durations, help and the error class are shared with the controller (src/flags.ts).
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { FlagError, parseDuration } from '../flags.ts';
+import { FlagError } from '../errors.ts';
+import { parseDuration } from '../flags.ts';
 
-export { FlagError, wantsHelp } from '../flags.ts';
+export { wantsHelp } from '../flags.ts';
 
 export interface AgentFlags {
   nodeName: string;

@@ -2,7 +2,8 @@
 // change set with one `ip -batch` process. `netns` makes every call act on a named namespace
 // (`ip -n NAME`), so that tests and the demo can run an agent per "node" namespace.
 import { parseAddresses, parseLinks, parseRoutes, parseRules, type KernelState } from './kernel-state.ts';
-import { run, ToolFailedError } from './run.ts';
+import { ToolFailedError } from '../errors.ts';
+import { run } from './run.ts';
 
 export interface IpRouteOptions {
   /** A namespace under /var/run/netns; unset: the agent's own namespace. */

@@ -5,7 +5,8 @@ import { parseCidr } from './ipv4.ts';
 import type { KernelState, LinkSysctls, Route, Rule } from './kernel-state.ts';
 import { AGENT_PROTOCOL, RULE_PRIORITY, TABLE_RANGE } from './marks.ts';
 import { plan, type EniIntent, type PlanInput } from './plan.ts';
-import { assertSafe, UnsafeChangeError } from './safety.ts';
+import { UnsafeChangeError } from '../errors.ts';
+import { assertSafe } from './safety.ts';
 
 const P = AGENT_PROTOCOL;
 const ENI_MAC = '00:16:3e:00:00:01';

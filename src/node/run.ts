@@ -1,15 +1,11 @@
 // Runs one short-lived tool process (ip, sysctl, grep) with a deadline, and collects its output.
 import { spawn } from 'node:child_process';
+import { ToolFailedError } from '../errors.ts';
 
 export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-export class ToolFailedError extends Error {
-  readonly code = 'ECSENI_NODE_TOOL_FAILED';
-  override readonly name = 'ToolFailedError';
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;

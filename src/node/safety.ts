@@ -1,13 +1,9 @@
 // The planner's last line: a change that would touch the primary interface, a kernel table, or a
 // route or rule the agent did not create is a bug, and nothing of the plan is applied.
+import { UnsafeChangeError } from '../errors.ts';
 import { AGENT_PROTOCOL } from './marks.ts';
 import type { Change } from './changes.ts';
 import { RESERVED_TABLES } from './kernel-state.ts';
-
-export class UnsafeChangeError extends Error {
-  readonly code = 'ECSENI_NODE_UNSAFE_CHANGE';
-  override readonly name = 'UnsafeChangeError';
-}
 
 function linkOf(change: Change): string | undefined {
   if ('link' in change) return change.link;

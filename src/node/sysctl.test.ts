@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROC_SYS_NET, Sysctls, SysctlsUnwritableError, sysctlPath } from './sysctl.ts';
+import { SysctlsUnwritableError } from '../errors.ts';
+import { PROC_SYS_NET, Sysctls, sysctlPath } from './sysctl.ts';
 
 /** A stand-in for the host's /proc/sys/net mounted into the pod: ipv4/conf/<link>/<name> files. */
 function fakeProcSysNet(links: Record<string, Record<string, number>>): string {

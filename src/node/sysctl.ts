@@ -4,6 +4,7 @@
 // namespace the tools run inside it (`ip netns exec`), because /proc/sys/net shows the namespace of
 // the process that opens it.
 import { access, constants, readFile, writeFile } from 'node:fs/promises';
+import { SysctlsUnwritableError } from '../errors.ts';
 import type { LinkSysctls, SysctlName } from './kernel-state.ts';
 import { run } from './run.ts';
 
@@ -17,11 +18,6 @@ export interface SysctlWrite {
 export interface SysctlFailure {
   write: SysctlWrite;
   message: string;
-}
-
-export class SysctlsUnwritableError extends Error {
-  readonly code = 'ECSENI_NODE_SYSCTLS_UNWRITABLE';
-  override readonly name = 'SysctlsUnwritableError';
 }
 
 /** Where the kernel shows the opening process's network sysctls. */
