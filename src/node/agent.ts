@@ -30,7 +30,7 @@ const NODE_KEY = 'node';
  * ENIs at once) is configured in one pass rather than one pass per claim.
  */
 const BURST_WINDOW_MS = 15;
-/** How long a report just written is trusted over a cache that does not show it yet. */
+/** How long a write just made (a report, a release) is trusted over a cache that does not show it yet. */
 const WRITE_MEMORY_MS = 5_000;
 const DRIFT_KINDS: readonly ChangeKind[] = ['link', 'address', 'route', 'rule', 'sysctl'];
 
@@ -78,6 +78,8 @@ export class NodeAgent {
   private readonly seen = new Map<string, string>();
   /** The last report written per claim, and when: the cache may not show it yet. */
   private readonly written = new Map<string, { key: string; at: number }>();
+  /** When each claim was let go of: until the cache shows the finalizer gone, it is not let go again. */
+  private readonly releasedAt = new Map<string, number>();
   private firstPassDone = false;
 
   constructor(options: NodeAgentOptions) {
@@ -110,6 +112,7 @@ export class NodeAgent {
     this.claims.on('update', (claim) => this.claimChanged(claim));
     this.claims.on('delete', (claim) => {
       this.seen.delete(claim.metadata.name ?? '');
+      this.releasedAt.delete(claim.metadata.name ?? '');
       this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
     });
   }
@@ -185,7 +188,7 @@ export class NodeAgent {
       if (report) writes.push(this.write(entry.claim, report).catch((err: unknown) => void errors.push(err)));
     }
     await Promise.all(writes);
-    await this.letGo(release, result, releaseIntents, errors);
+    if (await this.letGo(release, result, releaseIntents, errors)) retryMs = Math.min(retryMs, WRITE_MEMORY_MS);
     await this.reportDisabled(roles.filter((r) => r.role === 'disabled').map((r) => r.claim), errors);
     this.firstPassDone = true;
     logger.debug({ claims: roles.length, changes: result.applied.length, ...timings, passMs: this.clock.now() - started }, 'pass done');
@@ -249,12 +252,19 @@ export class NodeAgent {
     this.options.logger.info({ claim: name, reason: report.reason, message: report.message }, 'reported Configured');
   }
 
-  /** Drops the finalizer of each released claim whose kernel state is all gone. */
-  private async letGo(release: Role<'release'>[], result: ReconcileResult, intents: EniIntent[], errors: unknown[]): Promise<void> {
+  /**
+   * Drops the finalizer of each released claim whose kernel state is all gone. True when a claim
+   * let go of moments ago still shows the finalizer (the cache lags): look again once it caught up.
+   */
+  private async letGo(release: Role<'release'>[], result: ReconcileResult, intents: EniIntent[], errors: unknown[]): Promise<boolean> {
     const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
-    const done = release.filter(({ claim }) => !pending.has(claim.metadata.name ?? ''));
+    const now = this.clock.now();
+    const justReleased = ({ claim }: Role<'release'>): boolean => now - (this.releasedAt.get(claim.metadata.name ?? '') ?? -Infinity) < WRITE_MEMORY_MS;
+    const ready = release.filter((entry) => !pending.has(entry.claim.metadata.name ?? ''));
+    const done = ready.filter((entry) => !justReleased(entry));
     await Promise.all(done.map(async (entry) => this.release(entry).catch((err: unknown) => void errors.push(err))));
     for (const intent of intents) if (!pending.has(intent.claim) && !release.some((r) => r.claim.metadata.name === intent.claim)) this.forget(intent.claim);
+    return done.length < ready.length;
   }
 
   private async release({ claim, why }: Role<'release'>): Promise<void> {
@@ -262,6 +272,7 @@ export class NodeAgent {
     // A claim moved to another node keeps living: take the agent's fields off it first.
     if (!claim.metadata.deletionTimestamp) await this.client.applyStatus(name, AGENT_FIELD_MANAGER, {});
     await this.client.removeFinalizer(claim, AGENT_FINALIZER);
+    this.releasedAt.set(name, this.clock.now());
     this.forget(name);
     this.options.logger.info({ claim: name, why }, 'released the claim: its kernel state is gone');
   }
