@@ -112,7 +112,6 @@ export class NodeAgent {
     this.claims.on('update', (claim) => this.claimChanged(claim));
     this.claims.on('delete', (claim) => {
       this.seen.delete(claim.metadata.name ?? '');
-      this.releasedAt.delete(claim.metadata.name ?? '');
       this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
     });
   }
@@ -188,7 +187,7 @@ export class NodeAgent {
       if (report) writes.push(this.write(entry.claim, report).catch((err: unknown) => void errors.push(err)));
     }
     await Promise.all(writes);
-    if (await this.letGo(release, result, releaseIntents, errors)) retryMs = Math.min(retryMs, WRITE_MEMORY_MS);
+    await this.letGo(release, result, releaseIntents, errors);
     await this.reportDisabled(roles.filter((r) => r.role === 'disabled').map((r) => r.claim), errors);
     this.firstPassDone = true;
     logger.debug({ claims: roles.length, changes: result.applied.length, ...timings, passMs: this.clock.now() - started }, 'pass done');
@@ -253,18 +252,22 @@ export class NodeAgent {
   }
 
   /**
-   * Drops the finalizer of each released claim whose kernel state is all gone. True when a claim
-   * let go of moments ago still shows the finalizer (the cache lags): look again once it caught up.
+   * Drops the finalizer of each released claim whose kernel state is all gone. A pass works on the
+   * claims as they were when it began: one that the cache meanwhile shows gone or without the
+   * finalizer, or that was let go of moments ago (the cache lags our own write), is left alone;
+   * the cache's catching up wakes a pass if anything is left to do.
    */
-  private async letGo(release: Role<'release'>[], result: ReconcileResult, intents: EniIntent[], errors: unknown[]): Promise<boolean> {
-    const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
+  private async letGo(release: Role<'release'>[], result: ReconcileResult, intents: EniIntent[], errors: unknown[]): Promise<void> {
     const now = this.clock.now();
-    const justReleased = ({ claim }: Role<'release'>): boolean => now - (this.releasedAt.get(claim.metadata.name ?? '') ?? -Infinity) < WRITE_MEMORY_MS;
-    const ready = release.filter((entry) => !pending.has(entry.claim.metadata.name ?? ''));
-    const done = ready.filter((entry) => !justReleased(entry));
+    for (const [name, at] of this.releasedAt) if (now - at >= WRITE_MEMORY_MS) this.releasedAt.delete(name);
+    const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
+    const done = release.filter(({ claim }) => {
+      const name = claim.metadata.name ?? '';
+      const stillHeld = this.claims.get(name)?.metadata.finalizers?.includes(AGENT_FINALIZER) ?? false;
+      return !pending.has(name) && stillHeld && !this.releasedAt.has(name);
+    });
     await Promise.all(done.map(async (entry) => this.release(entry).catch((err: unknown) => void errors.push(err))));
     for (const intent of intents) if (!pending.has(intent.claim) && !release.some((r) => r.claim.metadata.name === intent.claim)) this.forget(intent.claim);
-    return done.length < ready.length;
   }
 
   private async release({ claim, why }: Role<'release'>): Promise<void> {
