@@ -245,15 +245,31 @@ interface LifecycleFigures {
   heapUsedMb: number;
 }
 
-/** Phase 1: `claims` claims applied at once, to Attached; then all deleted, to gone. */
-async function lifecycle(rig: Rig, claims: number, nodes: string[], workers: number): Promise<LifecycleFigures> {
-  const world: WorldSpec = { ...worldSpec({ nodes, instanceType: 'ecs.g7.3xlarge', latencyMs: REALISTIC_LATENCY_MS }), rateLimitProfile: 'realistic' };
+interface Phase {
+  sim: RunningSimulator;
+  client: ClaimClient;
+  watch: ReturnType<typeof watchClaims>;
+}
+
+/** What each phase starts with: the simulator of `world` (its vSwitch wide enough for 10,000 ENIs) and a synced watch. */
+async function openPhase(rig: Rig, world: WorldSpec): Promise<Phase> {
   world.vSwitches = world.vSwitches.map((v) => (v.id === 'vsw-a' ? { ...v, cidrBlock: '192.168.64.0/18' } : v));
   const sim = await startSimulator({ world });
-  const client = new ClaimClient(rig.plane.kubeConfig);
   const watch = watchClaims(rig.plane.kubeConfig);
   watch.informer.start();
   await watch.informer.waitForSync(30_000);
+  return { sim, client: new ClaimClient(rig.plane.kubeConfig), watch };
+}
+
+async function closePhase(sim: RunningSimulator, watch: Phase['watch']): Promise<void> {
+  await watch.informer.stop();
+  await sim.close();
+}
+
+/** Phase 1: `claims` claims applied at once, to Attached; then all deleted, to gone. */
+async function lifecycle(rig: Rig, claims: number, nodes: string[], workers: number): Promise<LifecycleFigures> {
+  const world: WorldSpec = { ...worldSpec({ nodes, instanceType: 'ecs.g7.3xlarge', latencyMs: REALISTIC_LATENCY_MS }), rateLimitProfile: 'realistic' };
+  const { sim, client, watch } = await openPhase(rig, world);
   const controller = await startController(rig, sim, 'c-bench', workers);
   try {
     sim.sim.resetCounts(); // ready: synced and listed; the clock starts with the first claim
@@ -295,8 +311,7 @@ async function lifecycle(rig: Rig, claims: number, nodes: string[], workers: num
     return { makespanMs, lags, steadyLags, terwayLags, calls, throttled, releaseMs, rssMb: memoryAt1k.rssMb, heapUsedMb: memoryAt1k.heapUsedMb };
   } finally {
     await controller.process.stop('SIGTERM');
-    await watch.informer.stop();
-    await sim.close();
+    await closePhase(sim, watch);
   }
 }
 
@@ -304,12 +319,7 @@ async function lifecycle(rig: Rig, claims: number, nodes: string[], workers: num
 async function memory(rig: Rig, count: number, nodes: string[], workers: number): Promise<{ rssMb: number; heapUsedMb: number }> {
   const world = worldSpec({ nodes, instanceType: 'ecs.bench.huge', latencyMs: { api: 0, attach: 20, detach: 20, delete: 0 } });
   world.instanceTypes = [{ id: 'ecs.bench.huge', eniQuantity: Math.ceil(count / nodes.length) + 2, eniPrivateIpAddressQuantity: 10 }];
-  world.vSwitches = world.vSwitches.map((v) => (v.id === 'vsw-a' ? { ...v, cidrBlock: '192.168.64.0/18' } : v));
-  const sim = await startSimulator({ world });
-  const client = new ClaimClient(rig.plane.kubeConfig);
-  const watch = watchClaims(rig.plane.kubeConfig);
-  watch.informer.start();
-  await watch.informer.waitForSync(30_000);
+  const { sim, client, watch } = await openPhase(rig, world);
   // This phase measures memory, not rate limits: lift the controller's (the simulator has none here).
   const unlimited = ['CreateNetworkInterface', 'AttachNetworkInterface', 'DescribeNetworkInterfaces', 'DescribeInstances'].flatMap((a) => ['--rate-limit', `${a}=1000000`]);
   const controller = await startController(rig, sim, 'c-rss', workers, unlimited);
@@ -322,8 +332,7 @@ async function memory(rig: Rig, count: number, nodes: string[], workers: number)
     return await memoryOf(controller);
   } finally {
     await controller.process.stop('SIGTERM');
-    await watch.informer.stop();
-    await sim.close();
+    await closePhase(sim, watch);
   }
 }
 

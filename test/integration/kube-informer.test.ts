@@ -3,17 +3,16 @@
 // it comes back by itself after the API server restarts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import { startControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { openWatches, startControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { applyCrds } from '../support/crds.ts';
 import { ClaimClient, claimInformer, CLAIMS_PATH } from '../../src/kube/claims.ts';
 import { Informer, restSource, type RestartReason } from '../../src/kube/informer.ts';
 import { kubeRestOf } from '../../src/kube/rest.ts';
 import type { NetworkInterfaceClaim } from '../../src/api/claim.ts';
-import { NODE_LABEL } from '../../src/api/names.ts';
+import { NODE_LABEL, PLURAL } from '../../src/api/names.ts';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -39,27 +38,6 @@ function record(informer: Informer<NetworkInterfaceClaim>): string[] {
   const seen: string[] = [];
   for (const event of ['add', 'update', 'delete'] as const) informer.on(event, (c) => seen.push(`${event} ${c.metadata.name}`));
   return seen;
-}
-
-/** Open WATCH requests on claims, by the API server's own gauge. */
-async function openClaimWatches(kc: KubeConfig): Promise<number> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('no cluster');
-  const options: Parameters<typeof request>[1] = { method: 'GET' };
-  await kc.applyToHTTPSOptions(options);
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = request(`${cluster.server}/metrics`, options, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('resource="networkinterfaceclaims"') && l.includes('verb="WATCH"'))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
 /** A TCP relay in front of the API server whose open connections can be frozen: bytes stop, sockets stay open. */
@@ -165,9 +143,9 @@ describe('Informer against a real kube-apiserver', () => {
     const informers = [0, 1, 2].map(() => claimInformer(cp.kubeConfig, { logger }));
     for (const informer of informers) informer.start();
     await Promise.all(informers.map((i) => i.waitForSync(10_000)));
-    await waitFor('three watches', async () => (await openClaimWatches(cp.kubeConfig)) === 3, 10_000);
+    await waitFor('three watches', async () => (await openWatches(cp.kubeConfig, PLURAL)) === 3, 10_000);
     await Promise.all(informers.map((i) => i.stop()));
-    await waitFor('no watch', async () => (await openClaimWatches(cp.kubeConfig)) === 0, 10_000);
+    await waitFor('no watch', async () => (await openWatches(cp.kubeConfig, PLURAL)) === 0, 10_000);
   });
 
   it('relists when its watch goes silent without closing, within the watchdog period', async () => {
@@ -240,8 +218,8 @@ describe('Informer against a real kube-apiserver', () => {
     console.log(`# API server back after ${upMs} ms; informer delivered after ${Date.now() - t0} ms, ${restarts.length} restarts`);
     assert.ok(restarts.length >= 1 && restarts.length <= 8, `${restarts.length} restarts: backoff, not a storm`);
     assert.deepEqual(informer.list().map((c) => c.metadata.name).sort(), ['restart-kept', 'restart-new']);
-    assert.equal(await openClaimWatches(cp.kubeConfig), 1, 'restarts leave no extra watch behind');
+    assert.equal(await openWatches(cp.kubeConfig, PLURAL), 1, 'restarts leave no extra watch behind');
     await informer.stop();
-    await waitFor('no watch', async () => (await openClaimWatches(cp.kubeConfig)) === 0, 10_000);
+    await waitFor('no watch', async () => (await openWatches(cp.kubeConfig, PLURAL)) === 0, 10_000);
   });
 });

@@ -5,11 +5,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serviceAccountToken, startControlPlane, type ControlPlane } from '../support/controlplane.ts';
+import { openWatches, serviceAccountToken, startControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { applyCrds } from '../support/crds.ts';
 import { KubeApiError } from '../../src/errors.ts';
 import { CONTENT_TYPE, KubeRest, type WatchEvent } from '../../src/kube/rest.ts';
@@ -17,7 +16,7 @@ import { loadRestConfig, type RestConfig } from '../../src/kube/rest-config.ts';
 import { apiErrorMessage, isConflict, isNotFound } from '../../src/kube/api-errors.ts';
 import { CLAIMS_PATH } from '../../src/kube/claims.ts';
 import type { NetworkInterfaceClaim } from '../../src/api/claim.ts';
-import { API_VERSION, KIND } from '../../src/api/names.ts';
+import { API_VERSION, KIND, PLURAL } from '../../src/api/names.ts';
 
 const TEST_FIELD_MANAGER = 'kube-rest-test';
 
@@ -112,23 +111,6 @@ class CountingProxy {
     for (const socket of this.sockets) socket.destroy();
     await new Promise((r) => this.server.close(r));
   }
-}
-
-/** Open WATCH requests on claims, by the API server's own gauge. */
-async function openClaimWatches(config: RestConfig): Promise<number> {
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = request(`${config.server}/metrics`, { ca: config.ca, cert: config.cert, key: config.key }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('resource="networkinterfaceclaims"') && l.includes('verb="WATCH"'))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
 describe('KubeRest against a real kube-apiserver', () => {
@@ -304,17 +286,17 @@ describe('KubeRest against a real kube-apiserver', () => {
   });
 
   it('ends a watch promptly on abort and leaves no request open on the server', async () => {
-    const idle = await openClaimWatches(adminConfig);
+    const idle = await openWatches(cp.kubeConfig, PLURAL);
     const controller = new AbortController();
     let events = 0;
     const watching = rest.watch(CLAIMS_PATH, {}, () => events++, controller.signal);
-    await waitFor('the watch to be open on the server', async () => (await openClaimWatches(adminConfig)) === idle + 1, 10_000);
+    await waitFor('the watch to be open on the server', async () => (await openWatches(cp.kubeConfig, PLURAL)) === idle + 1, 10_000);
     const initial = events;
     const abortedAt = Date.now();
     controller.abort();
     await watching;
     assert.ok(Date.now() - abortedAt < 500, `resolved ${Date.now() - abortedAt} ms after abort`);
-    await waitFor('the server to close the watch', async () => (await openClaimWatches(adminConfig)) === idle, 10_000);
+    await waitFor('the server to close the watch', async () => (await openWatches(cp.kubeConfig, PLURAL)) === idle, 10_000);
     await rest.post(CLAIMS_PATH, manifest('after-abort'));
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(events, initial, 'no event after abort');

@@ -107,6 +107,27 @@ export async function serviceAccountToken(admin: KubeConfig, namespace: string, 
   return token;
 }
 
+/** WATCH requests on `resource` the API server holds open now, by its own apiserver_longrunning_requests gauge. */
+export async function openWatches(admin: KubeConfig, resource: string): Promise<number> {
+  const cluster = admin.getCurrentCluster();
+  if (!cluster) throw new Error('no cluster');
+  const options: Parameters<typeof request>[1] = { method: 'GET' };
+  await admin.applyToHTTPSOptions(options);
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(`${cluster.server}/metrics`, options, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes(`resource="${resource}"`) && l.includes('verb="WATCH"'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
 function ignoreConflict(err: unknown): void {
   if ((err as { code?: number }).code !== 409) throw err;
 }
