@@ -1,12 +1,12 @@
 // The node's datapath as one interface: plan (read the kernel, decide), apply (one batch), check
-// (read again: what still differs). The agent only talks to this; tests of the agent's logic can
+// (read again, in the batch's own process: what still differs). The agent only talks to this; tests of the agent's logic can
 // give it another implementation, and the kernel one is tested on real namespaces.
 import { describe, ipCommand, type Change } from './changes.ts';
 import type { IpRoute } from './iproute.ts';
 import { eniLinkNames, plan, type EniIntent, type EniOutcome, type Plan, type PlanInput } from './plan.ts';
 import type { Sysctls } from './sysctl.ts';
 import { ENI_SYSCTLS } from './marks.ts';
-import type { SysctlName } from './kernel-state.ts';
+import type { KernelState, SysctlName } from './kernel-state.ts';
 
 export interface Intents {
   configure: readonly EniIntent[];
@@ -28,7 +28,6 @@ export interface ReconcileResult {
 
 export interface Datapath {
   plan(intents: Intents): Promise<Plan>;
-  apply(changes: readonly Change[]): Promise<FailedChange[]>;
   /** plan → apply → check, in one call. */
   reconcile(intents: Intents): Promise<ReconcileResult>;
 }
@@ -60,13 +59,25 @@ export class KernelDatapath implements Datapath {
   }
 
   /**
-   * Sysctls and the `ip` batch go at once, unless an address is deleted: promote_secondaries must
-   * be on before that, or the kernel drops the link's other addresses with it.
+   * Applies the changes and reads the kernel back. Sysctls and the `ip` batch go at once, unless
+   * an address is deleted: promote_secondaries must be on before that, or the kernel drops the
+   * link's other addresses with it.
    */
-  async apply(changes: readonly Change[]): Promise<FailedChange[]> {
-    if (changes.some((c) => c.op === 'addr-del')) return [...(await this.applySysctls(changes)), ...(await this.applyBatch(changes))];
-    const [sysctlFailed, batchFailed] = await Promise.all([this.applySysctls(changes), this.applyBatch(changes)]);
-    return [...sysctlFailed, ...batchFailed];
+  private async applyAndRead(changes: readonly Change[]): Promise<{ failed: FailedChange[]; state: KernelState }> {
+    const batch = changes.filter((c) => ipCommand(c) !== undefined);
+    const applyBatch = async (): Promise<{ failed: FailedChange[]; state: KernelState }> => {
+      const { failures, state } = await this.ip.applyAndRead(batch.map((c) => ipCommand(c) ?? ''));
+      const failed = failures.flatMap((failure) => {
+        const change = batch[failure.index];
+        return change ? [{ change, message: `${describe(change)}: ${failure.message}` }] : [];
+      });
+      return { failed, state };
+    };
+    const deletesAddress = changes.some((c) => c.op === 'addr-del');
+    const [sysctlFailed, { failed, state }] = deletesAddress
+      ? [await this.applySysctls(changes), await applyBatch()]
+      : await Promise.all([this.applySysctls(changes), applyBatch()]);
+    return { failed: [...sysctlFailed, ...failed], state };
   }
 
   private async applySysctls(changes: readonly Change[]): Promise<FailedChange[]> {
@@ -78,24 +89,15 @@ export class KernelDatapath implements Datapath {
     });
   }
 
-  private async applyBatch(changes: readonly Change[]): Promise<FailedChange[]> {
-    const batch = changes.filter((c) => ipCommand(c) !== undefined);
-    const failures = await this.ip.apply(batch.map((c) => ipCommand(c) ?? ''));
-    return failures.flatMap((failure) => {
-      const change = batch[failure.index];
-      return change ? [{ change, message: `${describe(change)}: ${failure.message}` }] : [];
-    });
-  }
-
   async reconcile(intents: Intents): Promise<ReconcileResult> {
     const observed = await this.observe(intents);
     const planned = plan(observed);
     if (planned.changes.length === 0) return { outcomes: planned.outcomes, applied: [], failed: [], remaining: [] };
-    const failed = await this.apply(planned.changes);
+    // The check reads links, addresses, routes and rules again, in the batch's own process; a
+    // sysctl write that succeeded is taken at its word (re-reading them costs a process per
+    // namespace for nothing).
+    const { failed, state } = await this.applyAndRead(planned.changes);
     const applied = planned.changes.filter((c) => !failed.some((f) => f.change === c));
-    // The check reads links, addresses, routes and rules again; a sysctl write that succeeded is
-    // taken at its word (re-reading them costs a process per namespace for nothing).
-    const state = await this.ip.read();
     const sysctls = structuredClone(observed.sysctls);
     for (const c of applied) if (c.op === 'sysctl-set') (sysctls[c.link] ??= {})[c.name] = c.value;
     const checked = plan({ ...observed, state, sysctls });

@@ -1,9 +1,10 @@
 // Kernel access through iproute2: read links, addresses, routes and rules with `ip -json`, apply a
-// change set with one `ip -batch` process. `netns` makes every call act on a named namespace
-// (`ip -n NAME`), so that tests and the demo can run an agent per "node" namespace.
+// change set with one `ip -batch` process that also reads the result back. `netns` makes every
+// call act on a named namespace (`ip -n NAME`), so that tests and the demo can run an agent per
+// "node" namespace.
 import { parseAddresses, parseLinks, parseRoutes, parseRules, type KernelState } from './kernel-state.ts';
 import { ToolFailedError } from '../errors.ts';
-import { run } from './run.ts';
+import { run, type RunResult } from './run.ts';
 
 export interface IpRouteOptions {
   /** A namespace under /var/run/netns; unset: the agent's own namespace. */
@@ -27,6 +28,7 @@ const IPV4_READ = ['link show', 'address show', 'route show table all', 'rule sh
 const IPV6_READ = ['route show table all', 'rule show'];
 
 type Json = Record<string, unknown>;
+type Family = '-4' | '-6';
 
 export class IpRoute {
   private readonly binary: string;
@@ -40,27 +42,22 @@ export class IpRoute {
   /** A consistent-enough snapshot: two `ip` processes, read in parallel. */
   async read(): Promise<KernelState> {
     const [v4, v6] = await Promise.all([this.show('-4', IPV4_READ), this.show('-6', IPV6_READ)]);
-    const [links = [], addresses = [], routes4 = [], rules4 = []] = v4;
-    const [routes6 = [], rules6 = []] = v6;
-    return {
-      links: parseLinks(links),
-      addresses: parseAddresses(addresses),
-      routes: [...parseRoutes(routes4, 'inet'), ...parseRoutes(routes6, 'inet6')],
-      rules: [...parseRules(rules4, 'inet'), ...parseRules(rules6, 'inet6')],
-    };
+    return stateOf(v4, v6);
   }
 
   /**
-   * Runs `commands` in one `ip -force -batch -`; -force goes on after a failed command, and each
-   * failure is reported with the position of its command (iproute2 prints `Command failed -:N`).
+   * Runs `commands` in one `ip -force -batch -` and reads the state after them. -force goes on
+   * after a failed command, and each failure is reported with the position of its command
+   * (iproute2 prints `Command failed -:N`). The IPv4 read rides at the end of the same batch (a
+   * batch runs in order, and add/del/set print nothing under -json), one process round trip fewer
+   * than apply-then-read; the IPv6 read runs beside it. Safe because every command the agent sends is IPv4 (it owns only inet
+   * routes and rules; under -4 a rule without an address is inet, as it is without -4).
    */
-  async apply(commands: readonly string[]): Promise<BatchFailure[]> {
-    if (commands.length === 0) return [];
-    const result = await run([this.binary, ...this.netnsArgs, '-force', '-batch', '-'], `${commands.join('\n')}\n`);
-    if (result.code === 0) return [];
-    const failures = parseBatchFailures(result.stderr, commands);
-    if (failures.length === 0) throw new ToolFailedError(`ip -batch exited ${result.code}: ${result.stderr.trim()}`);
-    return failures;
+  async applyAndRead(commands: readonly string[]): Promise<{ failures: BatchFailure[]; state: KernelState }> {
+    const batch = [...commands, ...IPV4_READ];
+    const [v4, v6] = await Promise.all([this.batch('-4', batch, ['-force']), this.show('-6', IPV6_READ)]);
+    const failures = failuresOf(v4, batch, commands.length);
+    return { failures, state: stateOf(documentsOf(v4.stdout, IPV4_READ.length, '-4'), v6) };
   }
 
   /** The command line of a long-lived `ip monitor` for the given objects (link, address, …). */
@@ -68,16 +65,45 @@ export class IpRoute {
     return [this.binary, ...this.netnsArgs, 'monitor', ...objects];
   }
 
-  private async show(family: '-4' | '-6', commands: readonly string[]): Promise<Json[][]> {
-    const argv = [this.binary, ...this.netnsArgs, family, '-d', '-N', '-json', '-batch', '-'];
-    const result = await run(argv, `${commands.join('\n')}\n`);
-    if (result.code !== 0) throw new ToolFailedError(`${argv.join(' ')}: ${result.stderr.trim()}`);
-    const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
-    if (lines.length !== commands.length) {
-      throw new ToolFailedError(`ip ${family} -json printed ${lines.length} documents for ${commands.length} commands`);
-    }
-    return lines.map((line) => JSON.parse(line) as Json[]);
+  private async show(family: Family, commands: readonly string[]): Promise<Json[][]> {
+    const result = await this.batch(family, commands);
+    if (result.code !== 0) throw new ToolFailedError(`ip ${family} -json -batch: ${result.stderr.trim()}`);
+    return documentsOf(result.stdout, commands.length, family);
   }
+
+  /** One `ip <family> -d -N -json [extra] -batch -` process over `commands`. */
+  private batch(family: Family, commands: readonly string[], extra: readonly string[] = []): Promise<RunResult> {
+    return run([this.binary, ...this.netnsArgs, family, '-d', '-N', '-json', ...extra, '-batch', '-'], `${commands.join('\n')}\n`);
+  }
+}
+
+/** The JSON document of each show command: one line each, in the order of the commands. */
+function documentsOf(stdout: string, expected: number, family: Family): Json[][] {
+  const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length !== expected) throw new ToolFailedError(`ip ${family} -json printed ${lines.length} documents for ${expected} show commands`);
+  return lines.map((line) => JSON.parse(line) as Json[]);
+}
+
+function stateOf(v4: Json[][], v6: Json[][]): KernelState {
+  const [links = [], addresses = [], routes4 = [], rules4 = []] = v4;
+  const [routes6 = [], rules6 = []] = v6;
+  return {
+    links: parseLinks(links),
+    addresses: parseAddresses(addresses),
+    routes: [...parseRoutes(routes4, 'inet'), ...parseRoutes(routes6, 'inet6')],
+    rules: [...parseRules(rules4, 'inet'), ...parseRules(rules6, 'inet6')],
+  };
+}
+
+/**
+ * The failures among the first `changing` commands of a batch run with -force. A failed command
+ * past them (a show appended to the batch) or an exit without a failure reported is the tool's.
+ */
+function failuresOf(result: RunResult, commands: readonly string[], changing: number): BatchFailure[] {
+  if (result.code === 0) return [];
+  const failures = parseBatchFailures(result.stderr, commands);
+  if (failures.length === 0 || failures.some((f) => f.index >= changing)) throw new ToolFailedError(`ip -batch exited ${result.code}: ${result.stderr.trim()}`);
+  return failures;
 }
 
 /** Splits iproute2's batch stderr into the messages of each failed command. */

@@ -203,6 +203,33 @@ describe('datapath on a real kernel', { skip, concurrency: false }, () => {
       assert.equal(later.outcomes.get('late')?.configured, true);
     });
   });
+
+  describe('IpRoute.applyAndRead', () => {
+    let topology: Topology;
+    before(async () => {
+      topology = await createTopology();
+    });
+    after(async () => topology?.destroy());
+
+    test('goes on past a failed command, names it by position, and reads the state after the whole batch', async () => {
+      const { name } = await topology.plugEni();
+      const ip = new IpRoute({ netns: topology.node });
+      const commands = [
+        `link set dev ${name} mtu 1400 up`,
+        `route replace 192.168.50.0/24 dev no-such-link table ${T0} proto ${AGENT_PROTOCOL} scope link`,
+        `address add 192.168.50.77/24 dev ${name} noprefixroute`,
+      ];
+      const { failures, state } = await ip.applyAndRead(commands);
+      assert.deepEqual(failures.map((f) => [f.index, f.command]), [[1, commands[1]]]);
+      assert.match(failures[0]?.message ?? '', /no-such-link/);
+      const link = state.links.find((l) => l.name === name) ?? assert.fail(`${name} not read back`);
+      assert.deepEqual([link.mtu, link.up], [1400, true], 'the link as the batch left it');
+      assert.ok(state.addresses.some((a) => a.linkIndex === link.index && a.ip === '192.168.50.77'), 'the address added after the failure');
+      assert.equal(state.routes.filter((r) => r.table === T0).length, 0);
+      assert.ok(state.routes.some((r) => r.family === 'inet6') || state.rules.some((r) => r.family === 'inet6'), 'the IPv6 read is part of the state');
+      assert.deepEqual(await ip.read(), state, 'the same state a separate read sees');
+    });
+  });
 });
 
 async function waitUntil(check: () => boolean, timeoutMs = 3000): Promise<void> {
