@@ -1,6 +1,7 @@
 // The node's datapath as one interface: plan (read the kernel, decide), apply (one batch), check
-// (read again, in the batch's own process: what still differs). The agent only talks to this; tests of the agent's logic can
-// give it another implementation, and the kernel one is tested on real namespaces.
+// (read again, in the batch's own process: what still differs). The agent only talks to this;
+// tests of the agent's logic can give it another implementation, and the kernel one is tested on
+// real namespaces.
 import { describe, ipCommand, type Change } from './changes.ts';
 import type { IpRoute } from './iproute.ts';
 import { eniLinkNames, plan, type EniIntent, type EniOutcome, type Plan, type PlanInput } from './plan.ts';
