@@ -1,7 +1,8 @@
 // The HTTP endpoints both roles serve: /metrics for Prometheus, /healthz for the kubelet's
 // liveness probe and /readyz for its readiness probe (the Kubernetes components' paths).
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from './http-module.ts';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -96,7 +97,7 @@ function listen(server: Server, { host, port }: ListenAddress): Promise<void> {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const address = parseListenAddress(options.address);
-  const server = createServer((req, res) => void handle(req, res, options));
+  const server = http.createServer((req, res) => void handle(req, res, options));
   await listen(server, address);
   const { port } = server.address() as AddressInfo;
   options.logger?.info({ address: options.address, port }, 'serving /metrics, /healthz and /readyz');

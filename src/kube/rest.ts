@@ -6,9 +6,10 @@
 // informers and claim writes as well. Errors of the API server carry the HTTP status and the
 // server's Status object, which api-errors.ts reads.
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { KubeApiError } from '../errors.ts';
+import { http } from '../http-module.ts';
 import { isKubeConfigLike, restConfigFromKubeConfig, type KubeConfigLike, type RestConfig } from './rest-config.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -76,7 +77,7 @@ export class KubeRest {
     this.config = config;
     this.server = config.server;
     const tls = new URL(config.server).protocol === 'https:';
-    this.send = tls ? httpsRequest : httpRequest;
+    this.send = tls ? httpsRequest : http.request;
     this.agent = tls
       ? new HttpsAgent({
           keepAlive: true,
@@ -86,7 +87,7 @@ export class KubeRest {
           ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
           rejectUnauthorized: !config.insecureSkipTlsVerify,
         })
-      : new HttpAgent({ keepAlive: true });
+      : new http.Agent({ keepAlive: true });
   }
 
   get<T>(path: string, query?: Query): Promise<T> {

@@ -29,3 +29,14 @@ test('the node agent process loads no @kubernetes/client-node module, and its ow
   const offending = resolved.filter((line) => line.includes('/@kubernetes/client-node/'));
   assert.deepEqual(offending, [], 'client-node is reached from these imports');
 });
+
+test("the node agent's modules do not load undici (an ES import of node:http would, through its lazy WebSocket getter: ≈ 4 MB)", async () => {
+  const main = new URL('./main.ts', import.meta.url).href;
+  const probe = `const before = new Set(process.moduleLoadList);
+await import(${JSON.stringify(main)});
+process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe]);
+  const loaded = JSON.parse(stdout) as string[];
+  assert.ok(loaded.some((m) => m.includes('child_process')), 'the agent module graph was loaded');
+  assert.deepEqual(loaded.filter((m) => m.includes('undici')), []);
+});
