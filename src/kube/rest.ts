@@ -37,6 +37,11 @@ export interface WatchEvent<T = unknown> {
   object: T;
 }
 
+/**
+ * A kept-alive connection idle this long is closed by us, before the API server closes it (90 s
+ * idle in kube-apiserver 1.36, measured): a request sent as the server closes is lost with it.
+ */
+const IDLE_CONNECTION_MS = 60_000;
 /** client-go re-reads a token file at most once a minute (cachingTokenSource). */
 const TOKEN_FILE_TTL_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -81,13 +86,14 @@ export class KubeRest {
     this.agent = tls
       ? new HttpsAgent({
           keepAlive: true,
+          timeout: IDLE_CONNECTION_MS,
           ...(config.ca ? { ca: config.ca } : {}),
           ...(config.cert ? { cert: config.cert } : {}),
           ...(config.key ? { key: config.key } : {}),
           ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
           rejectUnauthorized: !config.insecureSkipTlsVerify,
         })
-      : new http.Agent({ keepAlive: true });
+      : new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
@@ -189,10 +195,24 @@ export class KubeRest {
     payload: string | undefined,
     timeoutMs: number,
     signal?: AbortSignal,
+    retried = false,
   ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = this.send(`${this.server}${pathAndQuery}`, { method, headers, agent: this.agent, ...(signal ? { signal } : {}) }, resolve);
-      req.on('error', reject);
+      let answered = false;
+      const req = this.send(`${this.server}${pathAndQuery}`, { method, headers, agent: this.agent, ...(signal ? { signal } : {}) }, (res) => {
+        answered = true;
+        resolve(res);
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed as idle just as this request went out on it:
+        // the request never reached the server, so it goes once more, on a new connection
+        // (Node's documented `reusedSocket` pattern; Go's transport does the same for client-go).
+        if (!retried && !answered && req.reusedSocket && err.code === 'ECONNRESET' && !signal?.aborted) {
+          resolve(this.open(method, pathAndQuery, headers, payload, timeoutMs, signal, true));
+        } else {
+          reject(err);
+        }
+      });
       if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${pathAndQuery}: no answer within ${timeoutMs} ms`)));
       req.end(payload);
     });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { openWatches, serviceAccountToken, startControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { applyCrds } from '../support/crds.ts';
@@ -77,14 +78,19 @@ function writeKubeconfig(file: string, cluster: Record<string, unknown>, user: R
   return file;
 }
 
-/** A TCP relay in front of the API server that counts the connections clients open through it. */
+/**
+ * A TCP relay in front of the API server that counts the connections clients open through it.
+ * With `hangUpAfterIdleMs`, a connection that was idle that long is closed, unanswered and
+ * unforwarded, when the client sends on it again: a server's idle close meeting a request.
+ */
 class CountingProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   accepted = 0;
+  hungUp = 0;
   port = 0;
 
-  constructor(target: URL) {
+  constructor(target: URL, options: { hangUpAfterIdleMs?: number } = {}) {
     this.server = createServer((client) => {
       this.accepted++;
       const upstream = connect(Number(target.port), target.hostname);
@@ -97,8 +103,20 @@ class CountingProxy {
         });
         socket.on('error', () => socket.destroy());
       }
-      client.pipe(upstream);
-      upstream.pipe(client);
+      let lastActive = Date.now();
+      client.on('data', (chunk: Buffer) => {
+        if (options.hangUpAfterIdleMs !== undefined && Date.now() - lastActive >= options.hangUpAfterIdleMs) {
+          this.hungUp++;
+          client.destroy();
+          return;
+        }
+        lastActive = Date.now();
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        lastActive = Date.now();
+        client.write(chunk);
+      });
     });
   }
 
@@ -223,6 +241,29 @@ describe('KubeRest against a real kube-apiserver', () => {
       assert.equal(proxy.accepted, afterFirstBurst);
       // One connection per request would have made sequential + 2 × burst + 1 = 71.
       assert.ok(proxy.accepted <= burst + 1, `${proxy.accepted} connections for ${sequential + 2 * burst + 1} requests`);
+    } finally {
+      proxied.close();
+      await proxy.close();
+    }
+  });
+
+  it('sends a request once more when the server hung up the kept-alive connection it went out on', async () => {
+    const proxy = new CountingProxy(new URL(cp.server), { hangUpAfterIdleMs: 300 });
+    await proxy.listen('127.0.0.2');
+    const file = writeKubeconfig(
+      join(dir, 'hang-up.kubeconfig'),
+      { server: `https://127.0.0.2:${proxy.port}`, 'certificate-authority': caFile, 'tls-server-name': 'localhost' },
+      JSON.parse(readFileSync(cp.kubeconfigPath, 'utf8')).users[0].user,
+    );
+    const proxied = new KubeRest(loadRestConfig(file, {}));
+    try {
+      await proxied.get(CLAIMS_PATH);
+      await sleep(400);
+      const created = await proxied.post<NetworkInterfaceClaim>(CLAIMS_PATH, manifest('after-hang-up'));
+      assert.equal(created.metadata.name, 'after-hang-up');
+      assert.deepEqual([proxy.hungUp, proxy.accepted], [1, 2], 'the POST met the hang-up, then went on a new connection');
+      const again = await apiErrorOf(rest.post(CLAIMS_PATH, manifest('after-hang-up')));
+      assert.equal(again.statusCode, 409, 'the claim exists: the retried POST reached the server');
     } finally {
       proxied.close();
       await proxy.close();
