@@ -71,6 +71,14 @@ function readBody(res: IncomingMessage): Promise<string> {
   });
 }
 
+export interface KubeRestOptions {
+  /**
+   * Connections open at once, watches included; more requests wait for one. Default: no limit
+   * (one per request in flight, HTTP/1.1 having no multiplexing).
+   */
+  maxConnections?: number;
+}
+
 export class KubeRest {
   readonly server: string;
   private readonly config: RestConfig;
@@ -78,22 +86,22 @@ export class KubeRest {
   private readonly send: typeof httpsRequest;
   private token: { value: string; readAt: number } | undefined;
 
-  constructor(config: RestConfig) {
+  constructor(config: RestConfig, options: KubeRestOptions = {}) {
     this.config = config;
     this.server = config.server;
     const tls = new URL(config.server).protocol === 'https:';
     this.send = tls ? httpsRequest : http.request;
+    const pool = { keepAlive: true, timeout: IDLE_CONNECTION_MS, maxSockets: options.maxConnections ?? Infinity };
     this.agent = tls
       ? new HttpsAgent({
-          keepAlive: true,
-          timeout: IDLE_CONNECTION_MS,
+          ...pool,
           ...(config.ca ? { ca: config.ca } : {}),
           ...(config.cert ? { cert: config.cert } : {}),
           ...(config.key ? { key: config.key } : {}),
           ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
           rejectUnauthorized: !config.insecureSkipTlsVerify,
         })
-      : new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
+      : new http.Agent(pool);
   }
 
   get<T>(path: string, query?: Query): Promise<T> {

@@ -16,6 +16,14 @@ import { IpRoute } from './iproute.ts';
 import { MONITORED_OBJECTS } from './monitor.ts';
 import { Sysctls } from './sysctl.ts';
 
+/**
+ * The claims watch and three writers. Without a limit an 8-ENI burst left 9 connections open per
+ * node (a finalizer patch and a status apply per claim at once): on a large cluster that is the
+ * API server's load, as kubelet holds one (HTTP/2). The writes of a burst wait a few ms instead
+ * (8-ENI p50 unchanged in an A/B bench run: 98.6 vs 95.9 ms).
+ */
+const API_CONNECTIONS = 4;
+
 export async function main(argv: string[]): Promise<number> {
   if (wantsHelp(argv)) {
     process.stdout.write(USAGE);
@@ -53,7 +61,7 @@ function waitForStopSignal(logger: Logger): Promise<void> {
 
 async function run(flags: AgentFlags, logger: Logger): Promise<number> {
   const metrics = createMetrics('node-agent');
-  const kube = new KubeRest(loadRestConfig(flags.kubeconfig));
+  const kube = new KubeRest(loadRestConfig(flags.kubeconfig), { maxConnections: API_CONNECTIONS });
   const netns = flags.netns ? { netns: flags.netns } : {};
   const ip = new IpRoute(netns);
   const sysctls = new Sysctls(flags.procSysNet ? { procSysNet: flags.procSysNet } : netns);

@@ -247,6 +247,29 @@ describe('KubeRest against a real kube-apiserver', () => {
     }
   });
 
+  it('holds at most maxConnections connections, watches included; the other requests wait for one', async () => {
+    const proxy = new CountingProxy(new URL(cp.server));
+    await proxy.listen('127.0.0.2');
+    const file = writeKubeconfig(
+      join(dir, 'limited.kubeconfig'),
+      { server: `https://127.0.0.2:${proxy.port}`, 'certificate-authority': caFile, 'tls-server-name': 'localhost' },
+      JSON.parse(readFileSync(cp.kubeconfigPath, 'utf8')).users[0].user,
+    );
+    const limited = new KubeRest(loadRestConfig(file, {}), { maxConnections: 2 });
+    const controller = new AbortController();
+    const watching = limited.watch(CLAIMS_PATH, {}, () => {}, controller.signal);
+    try {
+      const answers = await Promise.all(Array.from({ length: 12 }, () => limited.get<{ major: string }>('/version')));
+      assert.equal(answers.filter((a) => a.major !== '').length, 12, 'every request answered');
+      assert.equal(proxy.accepted, 2, 'the watch on one connection, twelve requests in turn on the other');
+    } finally {
+      controller.abort();
+      await watching;
+      limited.close();
+      await proxy.close();
+    }
+  });
+
   it('sends a request once more when the server hung up the kept-alive connection it went out on', async () => {
     const proxy = new CountingProxy(new URL(cp.server), { hangUpAfterIdleMs: 300 });
     await proxy.listen('127.0.0.2');
