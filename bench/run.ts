@@ -64,6 +64,7 @@ const figures: Record<string, Figure> = {
   agentConfigure8EnisP50Ms: figure(agent.eightEnis.p50Ms, AGENT_GOALS.p50Ms, 'ms'),
   agentRssMb: figure(agent.rssMb, AGENT_GOALS.rssMb, 'MB'),
   agentRssAtRestMb: figure(agent.rssAtStartMb, AGENT_GOALS.rssMb, 'MB'),
+  agentRssPeakMb: figure(agent.rssPeakMb, null, 'MB', 'none'),
   agentCpuAtRestPercent: figure(agent.cpuAtRestPercent, 1, '% of a core'),
   simRequestsPerCpuSecond: figure(sim.requestsPerCpuSecond, GOAL_REQUESTS_PER_SECOND, 'requests/s per core', 'min'),
   simRequestsPerSecond: figure(sim.requestsPerSecond, null, 'requests/s (wall clock, shared cores)', 'none'),
