@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { openWatches, serviceAccountToken, startControlPlane, type ControlPlane } from '../support/controlplane.ts';
 import { applyCrds } from '../support/crds.ts';
 import { KubeApiError } from '../../src/errors.ts';
-import { CONTENT_TYPE, KubeRest, type WatchEvent } from '../../src/kube/rest.ts';
+import { CONTENT_TYPE, KubeRest, type KubeRestOptions, type WatchEvent } from '../../src/kube/rest.ts';
 import { loadRestConfig, type RestConfig } from '../../src/kube/rest-config.ts';
 import { apiErrorMessage, isConflict, isNotFound } from '../../src/kube/api-errors.ts';
 import { CLAIMS_PATH } from '../../src/kube/claims.ts';
@@ -138,6 +138,21 @@ describe('KubeRest against a real kube-apiserver', () => {
   let rest: KubeRest;
   let caFile: string;
 
+  /**
+   * A client of the API server through `proxy`, listening on 127.0.0.2: that address is not in the
+   * serving certificate (IP:127.0.0.1, DNS:localhost), so the TLS handshake only succeeds because
+   * tls-server-name is honoured, with the CA still checked.
+   */
+  async function throughProxy(proxy: CountingProxy, options: KubeRestOptions = {}): Promise<KubeRest> {
+    await proxy.listen('127.0.0.2');
+    const file = writeKubeconfig(
+      join(dir, `proxied-${proxy.port}.kubeconfig`),
+      { server: `https://127.0.0.2:${proxy.port}`, 'certificate-authority': caFile, 'tls-server-name': 'localhost' },
+      JSON.parse(readFileSync(cp.kubeconfigPath, 'utf8')).users[0].user,
+    );
+    return new KubeRest(loadRestConfig(file, {}), options);
+  }
+
   before(async () => {
     cp = await startControlPlane();
     dir = mkdtempSync(join(tmpdir(), 'ecseni-kube-rest-'));
@@ -214,16 +229,8 @@ describe('KubeRest against a real kube-apiserver', () => {
   });
 
   it('reuses its connections: sequential requests share one, a repeated burst opens none', async () => {
-    // 127.0.0.2 is not in the serving certificate (IP:127.0.0.1, DNS:localhost): the TLS
-    // handshake only succeeds because tls-server-name is honoured, with the CA still checked.
     const proxy = new CountingProxy(new URL(cp.server));
-    await proxy.listen('127.0.0.2');
-    const file = writeKubeconfig(
-      join(dir, 'proxied.kubeconfig'),
-      { server: `https://127.0.0.2:${proxy.port}`, 'certificate-authority': caFile, 'tls-server-name': 'localhost' },
-      JSON.parse(readFileSync(cp.kubeconfigPath, 'utf8')).users[0].user,
-    );
-    const proxied = new KubeRest(loadRestConfig(file, {}));
+    const proxied = await throughProxy(proxy);
     try {
       const sequential = 30;
       for (let i = 0; i < sequential; i++) await proxied.get(CLAIMS_PATH);
@@ -249,13 +256,7 @@ describe('KubeRest against a real kube-apiserver', () => {
 
   it('holds at most maxConnections connections, watches included; the other requests wait for one', async () => {
     const proxy = new CountingProxy(new URL(cp.server));
-    await proxy.listen('127.0.0.2');
-    const file = writeKubeconfig(
-      join(dir, 'limited.kubeconfig'),
-      { server: `https://127.0.0.2:${proxy.port}`, 'certificate-authority': caFile, 'tls-server-name': 'localhost' },
-      JSON.parse(readFileSync(cp.kubeconfigPath, 'utf8')).users[0].user,
-    );
-    const limited = new KubeRest(loadRestConfig(file, {}), { maxConnections: 2 });
+    const limited = await throughProxy(proxy, { maxConnections: 2 });
     const controller = new AbortController();
     const watching = limited.watch(CLAIMS_PATH, {}, () => {}, controller.signal);
     try {
@@ -272,13 +273,7 @@ describe('KubeRest against a real kube-apiserver', () => {
 
   it('sends a request once more when the server hung up the kept-alive connection it went out on', async () => {
     const proxy = new CountingProxy(new URL(cp.server), { hangUpAfterIdleMs: 300 });
-    await proxy.listen('127.0.0.2');
-    const file = writeKubeconfig(
-      join(dir, 'hang-up.kubeconfig'),
-      { server: `https://127.0.0.2:${proxy.port}`, 'certificate-authority': caFile, 'tls-server-name': 'localhost' },
-      JSON.parse(readFileSync(cp.kubeconfigPath, 'utf8')).users[0].user,
-    );
-    const proxied = new KubeRest(loadRestConfig(file, {}));
+    const proxied = await throughProxy(proxy);
     try {
       await proxied.get(CLAIMS_PATH);
       await sleep(400);
