@@ -13,18 +13,9 @@ import { Informer, restSource, type RestartReason } from '../../src/kube/informe
 import { kubeRestOf } from '../../src/kube/rest.ts';
 import type { NetworkInterfaceClaim } from '../../src/api/claim.ts';
 import { NODE_LABEL, PLURAL } from '../../src/api/names.ts';
+import { waitFor } from '../support/sim-world.ts';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function manifest(name: string, node: string) {
   return {

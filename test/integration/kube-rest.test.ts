@@ -18,6 +18,7 @@ import { apiErrorMessage, isConflict, isNotFound } from '../../src/kube/api-erro
 import { CLAIMS_PATH } from '../../src/kube/claims.ts';
 import type { NetworkInterfaceClaim } from '../../src/api/claim.ts';
 import { API_VERSION, KIND, PLURAL } from '../../src/api/names.ts';
+import { waitFor } from '../support/sim-world.ts';
 
 const TEST_FIELD_MANAGER = 'kube-rest-test';
 
@@ -53,16 +54,6 @@ async function apiErrorOf(promise: Promise<unknown>): Promise<KubeApiError> {
     return err;
   }
   assert.fail('expected the request to fail');
-}
-
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A kubeconfig file (JSON, which is YAML) with one cluster and one user, as kubectl writes them. */
