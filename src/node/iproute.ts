@@ -50,8 +50,9 @@ export class IpRoute {
    * after a failed command, and each failure is reported with the position of its command
    * (iproute2 prints `Command failed -:N`). The IPv4 read rides at the end of the same batch (a
    * batch runs in order, and add/del/set print nothing under -json), one process round trip fewer
-   * than apply-then-read; the IPv6 read runs beside it. Safe because every command the agent sends is IPv4 (it owns only inet
-   * routes and rules; under -4 a rule without an address is inet, as it is without -4).
+   * than apply-then-read; the IPv6 read runs beside it. Safe because every command the agent
+   * sends is IPv4 (it owns only inet routes and rules; under -4 a rule without an address is
+   * inet, as it is without -4).
    */
   async applyAndRead(commands: readonly string[]): Promise<{ failures: BatchFailure[]; state: KernelState }> {
     const batch = [...commands, ...IPV4_READ];
