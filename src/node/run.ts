@@ -16,22 +16,21 @@ export function run(argv: readonly string[], input = '', timeoutMs = DEFAULT_TIM
   if (command === undefined) throw new ToolFailedError('empty command line');
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
+    let stdout = '';
+    let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new ToolFailedError(`${command}: ${error.message}`, { cause: error }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const text = Buffer.concat(stderr).toString();
       resolve({
         code: code ?? 128,
-        stdout: Buffer.concat(stdout).toString(),
-        stderr: signal ? `${text}killed by ${signal} after ${timeoutMs} ms` : text,
+        stdout,
+        stderr: signal ? `${stderr}killed by ${signal} after ${timeoutMs} ms` : stderr,
       });
     });
     child.stdin.on('error', () => undefined); // the tool may exit before reading all of stdin
