@@ -111,8 +111,10 @@ export class NodeAgent {
     this.claims.on('add', (claim) => this.claimChanged(claim));
     this.claims.on('update', (claim) => this.claimChanged(claim));
     this.claims.on('delete', (claim) => {
-      this.seen.delete(claim.metadata.name ?? '');
-      this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
+      const name = claim.metadata.name ?? '';
+      this.seen.delete(name);
+      // A claim let go of has nothing left in the kernel; one that vanished while configured has.
+      if (this.lastIntent.has(name)) this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
     });
   }
 
@@ -129,13 +131,15 @@ export class NodeAgent {
   /**
    * Queues a reconcile when the claim asks something new of the agent. The agent's own status
    * writes change nothing it reads, so they do not cost a pass; a person editing the Configured
-   * condition is corrected by the periodic pass.
+   * condition is corrected by the periodic pass. Nor does a claim that is not the agent's business
+   * and never was (created, not yet attached): most claim events of a node are such.
    */
   private claimChanged(claim: NetworkInterfaceClaim): void {
     const name = claim.metadata.name ?? '';
     const asked = this.askedOf(claim);
     if (this.seen.get(name) === asked) return;
     this.seen.set(name, asked);
+    if (roleOf(claim, this.options.nodeName).role === 'ignore' && !this.lastIntent.has(name)) return;
     this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
   }
 
@@ -203,9 +207,13 @@ export class NodeAgent {
     const held = await Promise.all(
       entries.map(async (entry) => {
         if (entry.claim.metadata.finalizers?.includes(AGENT_FINALIZER)) return entry;
+        // The watch event of this write can come before its response: it is expected from now on.
+        const name = entry.claim.metadata.name ?? '';
+        const finalizers = [...(entry.claim.metadata.finalizers ?? []), AGENT_FINALIZER];
+        this.seen.set(name, this.askedOf({ ...entry.claim, metadata: { ...entry.claim.metadata, finalizers } }));
         try {
           const claim = await this.client.addFinalizer(entry.claim, AGENT_FINALIZER);
-          this.seen.set(claim.metadata.name ?? '', this.askedOf(claim));
+          this.seen.set(name, this.askedOf(claim));
           return { ...entry, claim };
         } catch (err) {
           errors.push(err);
@@ -272,11 +280,12 @@ export class NodeAgent {
 
   private async release({ claim, why }: Role<'release'>): Promise<void> {
     const name = claim.metadata.name ?? '';
+    // Its kernel state is gone: forgotten before the writes, whose watch events then cost no pass.
+    this.forget(name);
     // A claim moved to another node keeps living: take the agent's fields off it first.
     if (!claim.metadata.deletionTimestamp) await this.client.applyStatus(name, AGENT_FIELD_MANAGER, {});
     await this.client.removeFinalizer(claim, AGENT_FINALIZER);
     this.releasedAt.set(name, this.clock.now());
-    this.forget(name);
     this.options.logger.info({ claim: name, why }, 'released the claim: its kernel state is gone');
   }
 
