@@ -17,6 +17,7 @@ import type { NodeAgentProcessMetrics } from '../metrics.ts';
 import { kindOf, type Change, type ChangeKind } from './changes.ts';
 import type { Datapath, ReconcileResult } from './datapath.ts';
 import { DEFAULT_HOTPLUG, InterfaceWaits, type HotplugPolicy } from './hotplug.ts';
+import type { IdleCollector } from './idle-gc.ts';
 import { roleOf, type ClaimRole } from './intent.ts';
 import { KernelMonitor } from './monitor.ts';
 import type { EniIntent } from './plan.ts';
@@ -51,6 +52,8 @@ export interface NodeAgentOptions {
   cacheSyncTimeoutMs?: number;
   /** Abort a reconcile after this long. Default 30 s. */
   reconcileTimeoutMs?: number;
+  /** Told of each pass, to give back the memory a burst of them grew once they stop. */
+  idleCollector?: IdleCollector;
 }
 
 /** What the claim asks of the kernel; the recorded table is only a memory of the answer. */
@@ -92,7 +95,13 @@ export class NodeAgent {
     this.runner = new Controller({
       name: AGENT_CONTROLLER_NAME,
       queue: this.queue,
-      reconcile: async () => this.reconcile(),
+      reconcile: async () => {
+        try {
+          return await this.reconcile();
+        } finally {
+          options.idleCollector?.worked();
+        }
+      },
       logger: logger.child({ node: nodeName }),
       clock,
       reconcileTimeoutMs: options.reconcileTimeoutMs ?? 30_000,
@@ -157,6 +166,7 @@ export class NodeAgent {
 
   async stop(): Promise<void> {
     this.monitor?.stop();
+    this.options.idleCollector?.stop();
     await this.runner.stop({ drain: true });
     await this.claims.stop();
   }

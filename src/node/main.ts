@@ -3,6 +3,7 @@
 // Stopping leaves the kernel as it is: the ENIs keep working while the agent restarts.
 import type { Logger } from 'pino';
 import { startHttpServer } from '../health.ts';
+import { realClock } from '../kube/clock.ts';
 import { KubeRest } from '../kube/rest.ts';
 import { loadRestConfig } from '../kube/rest-config.ts';
 import { createLogger } from '../logging.ts';
@@ -12,6 +13,7 @@ import { KernelDatapath } from './datapath.ts';
 import { FlagError } from '../errors.ts';
 import { parseAgentFlags, USAGE, wantsHelp, type AgentFlags } from './flags.ts';
 import { DEFAULT_HOTPLUG } from './hotplug.ts';
+import { IdleCollector } from './idle-gc.ts';
 import { IpRoute } from './iproute.ts';
 import { MONITORED_OBJECTS } from './monitor.ts';
 import { Sysctls } from './sysctl.ts';
@@ -66,6 +68,11 @@ async function run(flags: AgentFlags, logger: Logger): Promise<number> {
   const ip = new IpRoute(netns);
   const sysctls = new Sysctls(flags.procSysNet ? { procSysNet: flags.procSysNet } : netns);
   await sysctls.check();
+  const idleCollector = new IdleCollector({
+    clock: realClock,
+    onCollect: (before, after) => logger.debug({ heapBytesBefore: before, heapBytesAfter: after }, 'gave back the heap grown for a burst of work'),
+  });
+  if (!idleCollector.enabled()) logger.info('node runs without --expose-gc: the heap grown for a burst of work is kept until V8 collects it');
   const agent = new NodeAgent({
     kube,
     nodeName: flags.nodeName,
@@ -76,6 +83,7 @@ async function run(flags: AgentFlags, logger: Logger): Promise<number> {
     resyncMs: flags.resyncMs,
     hotplug: { ...DEFAULT_HOTPLUG, graceMs: flags.interfaceWaitMs },
     cacheSyncTimeoutMs: flags.cacheSyncTimeoutMs,
+    idleCollector,
   });
   const stopped = waitForStopSignal(logger);
   const http =
