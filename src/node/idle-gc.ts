@@ -15,6 +15,13 @@ export function lastResortGc(): (() => void) | undefined {
   return gc && (() => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' }));
 }
 
+export interface Collection {
+  heapBytesBefore: number;
+  heapBytesAfter: number;
+  /** How long the collection blocked the event loop. */
+  ms: number;
+}
+
 export interface IdleCollectorOptions {
   clock: Clock;
   /** Collect once no work was done for this long. Default 5 s. */
@@ -26,7 +33,7 @@ export interface IdleCollectorOptions {
   /** V8's heap as committed; default process.memoryUsage().heapTotal. */
   heapBytes?: () => number;
   /** Told of each collection. */
-  onCollect?: (before: number, after: number) => void;
+  onCollect?: (collection: Collection) => void;
 }
 
 export class IdleCollector {
@@ -35,7 +42,7 @@ export class IdleCollector {
   private readonly growthBytes: number;
   private readonly collect: (() => void) | undefined;
   private readonly heapBytes: () => number;
-  private readonly onCollect: ((before: number, after: number) => void) | undefined;
+  private readonly onCollect: ((collection: Collection) => void) | undefined;
   private heapAfterLast: number;
   private pending: Cancel | undefined;
 
@@ -74,8 +81,9 @@ export class IdleCollector {
     // V8 may have shrunk the heap itself meanwhile: growth counts from the lowest size seen.
     this.heapAfterLast = Math.min(this.heapAfterLast, before);
     if (!this.collect || before - this.heapAfterLast < this.growthBytes) return;
+    const started = this.clock.now();
     this.collect();
     this.heapAfterLast = this.heapBytes();
-    this.onCollect?.(before, this.heapAfterLast);
+    this.onCollect?.({ heapBytesBefore: before, heapBytesAfter: this.heapAfterLast, ms: this.clock.now() - started });
   }
 }

@@ -70,7 +70,7 @@ async function run(flags: AgentFlags, logger: Logger): Promise<number> {
   await sysctls.check();
   const idleCollector = new IdleCollector({
     clock: realClock,
-    onCollect: (before, after) => logger.debug({ heapBytesBefore: before, heapBytesAfter: after }, 'gave back the heap grown for a burst of work'),
+    onCollect: (collection) => logger.debug(collection, 'gave back the heap grown for a burst of work'),
   });
   if (!idleCollector.enabled()) logger.info('node runs without --expose-gc: the heap grown for a burst of work is kept until V8 collects it');
   const agent = new NodeAgent({
