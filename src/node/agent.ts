@@ -145,17 +145,17 @@ export class NodeAgent {
    */
   private claimChanged(claim: NetworkInterfaceClaim): void {
     const name = claim.metadata.name ?? '';
-    const asked = this.askedOf(claim);
+    const role = roleOf(claim, this.options.nodeName);
+    const asked = this.askedOf(claim, role);
     if (this.seen.get(name) === asked) return;
     this.seen.set(name, asked);
-    if (roleOf(claim, this.options.nodeName).role === 'ignore' && !this.lastIntent.has(name)) return;
+    if (role.role === 'ignore' && !this.lastIntent.has(name)) return;
     this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
   }
 
   /** What the claim asks of the agent; the recorded table is the agent's own answer, not a question. */
-  private askedOf(claim: NetworkInterfaceClaim): string {
+  private askedOf(claim: NetworkInterfaceClaim, role = roleOf(claim, this.options.nodeName)): string {
     const { generation, finalizers, deletionTimestamp } = claim.metadata;
-    const role = roleOf(claim, this.options.nodeName);
     return JSON.stringify([role, generation, finalizers, deletionTimestamp], (key, value: unknown) => (key === 'recordedTable' ? undefined : value));
   }
 
