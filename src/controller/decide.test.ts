@@ -373,10 +373,20 @@ describe('decide: release', () => {
     ['drops the finalizer once the ENI is gone', { claim: deleting(), eni: { kind: 'gone', id: 'eni-1' } }, 'RemoveFinalizer'],
     ['drops the finalizer when there never was an ENI', { claim: deleting(), eni: { kind: 'none' } }, 'RemoveFinalizer'],
     ['does nothing without its finalizer', { claim: deleting({ finalizers: [AGENT_FINALIZER] }), eni: { kind: 'present', eni: inUse } }, 'Wait'],
+    // The agent takes its finalizer ahead of the attach; an ENI attached nowhere waits for no agent.
+    ["takes the agent's finalizer off when there never was an ENI", { claim: deleting({ finalizers: [CONTROLLER_FINALIZER, AGENT_FINALIZER] }), eni: { kind: 'none' } }, 'RemoveAgentFinalizer'],
+    ["takes the agent's finalizer off once the ENI is gone", { claim: deleting({ finalizers: [CONTROLLER_FINALIZER, AGENT_FINALIZER] }), eni: { kind: 'gone', id: 'eni-1' } }, 'RemoveAgentFinalizer'],
+    ['deletes an idle ENI first, whoever holds the claim', { claim: deleting({ finalizers: [CONTROLLER_FINALIZER, AGENT_FINALIZER] }), eni: { kind: 'present', eni: eni() } }, 'Delete'],
   ];
   for (const [name, over, type] of cases) {
     it(name, () => assert.equal(decide(facts(over)).action.type, type));
   }
+
+  it("lets go of the agent's finalizer on an ENI attached nowhere without a Warning, then of its own", () => {
+    const held = decide(facts({ claim: deleting({ finalizers: [CONTROLLER_FINALIZER, AGENT_FINALIZER] }), eni: { kind: 'none' } }));
+    assert.equal(held.event, undefined);
+    assert.deepEqual(decide(facts({ claim: deleting(), eni: { kind: 'none' } })).action, { type: 'RemoveFinalizer' });
+  });
 
   it('never deletes an ENI without this cluster tag, and says so', () => {
     const untagged = eni({ tags: { [TAG_CLUSTER_ID]: 'c-other' } });

@@ -263,6 +263,17 @@ function eniGone(f: ClaimFacts, id: string): Decision {
 
 function decideRelease(f: ClaimFacts): Decision {
   if (!hasFinalizer(f.claim, CONTROLLER_FINALIZER)) return { action: WAIT };
+  const decision = releaseStep(f);
+  // The node agent takes its finalizer ahead of the attach (and a detach by hand leaves it held).
+  // The controller lets go only of an ENI that no node of the claim's has attached: no kernel
+  // uses it, so there is nothing to wait for, and a dead node's agent must not keep the claim.
+  if (decision.action.type === 'RemoveFinalizer' && hasFinalizer(f.claim, AGENT_FINALIZER)) {
+    return { action: { type: 'RemoveAgentFinalizer', why: 'the ENI is not attached to the node: no kernel uses it' } };
+  }
+  return decision;
+}
+
+function releaseStep(f: ClaimFacts): Decision {
   const removeFinalizer: Action = { type: 'RemoveFinalizer' };
   if (f.eni.kind !== 'present' || f.eni.eni.status === 'Deleting') return { action: removeFinalizer };
   const eni = f.eni.eni;

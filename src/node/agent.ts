@@ -1,9 +1,10 @@
 // The node agent assembled: an informer on this node's claims and an `ip monitor` feed one work
 // queue with a single key, the node. Each reconcile looks at all of the node's claims at once,
 // because the kernel is one shared thing (free tables, stale rules, addresses on other links):
-// add the finalizer to claims attached here while planning and applying for all of them, report
-// each claim's outcome, and let go of released claims once nothing of theirs is left in the kernel. A periodic
-// reconcile backs the event-driven one up; each pass is idempotent, so extra passes are harmless.
+// take the finalizer of claims bound here (ahead of the attach) while planning and applying for
+// all of them, report each claim's outcome, and let go of released claims once nothing of theirs
+// is left in the kernel. A periodic reconcile backs the event-driven one up; each pass is
+// idempotent, so extra passes are harmless.
 import type { Logger } from 'pino';
 import type { NetworkInterfaceClaim } from '../api/claim.ts';
 import { AGENT_FIELD_MANAGER, AGENT_FINALIZER, NODE_LABEL } from '../api/names.ts';
@@ -141,7 +142,8 @@ export class NodeAgent {
    * Queues a reconcile when the claim asks something new of the agent. The agent's own status
    * writes change nothing it reads, so they do not cost a pass; a person editing the Configured
    * condition is corrected by the periodic pass. Nor does a claim that is not the agent's business
-   * and never was (created, not yet attached): most claim events of a node are such.
+   * and never was, or one it already holds and has nothing in the kernel for (the controller's
+   * progress while it creates and attaches the ENI): most claim events of a node are such.
    */
   private claimChanged(claim: NetworkInterfaceClaim): void {
     const name = claim.metadata.name ?? '';
@@ -149,7 +151,9 @@ export class NodeAgent {
     const asked = this.askedOf(claim, role);
     if (this.seen.get(name) === asked) return;
     this.seen.set(name, asked);
-    if (role.role === 'ignore' && !this.lastIntent.has(name)) return;
+    const holding = claim.metadata.finalizers?.includes(AGENT_FINALIZER) ?? false;
+    const nothingToDo = role.role === 'ignore' || (role.role === 'hold' && holding);
+    if (nothingToDo && !this.lastIntent.has(name)) return;
     this.queue.addAfter(NODE_KEY, BURST_WINDOW_MS);
   }
 
@@ -176,19 +180,23 @@ export class NodeAgent {
     const roles = this.claims.list().map((claim) => ({ claim, ...roleOf(claim, nodeName) }));
     const errors: unknown[] = [];
     const attached = roles.filter((r): r is Role<'configure'> => r.role === 'configure');
+    const held = roles.filter((r): r is Role<'hold'> => r.role === 'hold');
     const release = roles.filter((r): r is Role<'release'> => r.role === 'release');
     for (const { intent } of attached) this.lastIntent.set(intent.claim, intent);
-    const releaseIntents = this.releaseIntents(release, attached);
+    const releaseIntents = this.releaseIntents(release, held, attached);
     const started = this.clock.now();
-    // The finalizer goes on while the kernel is configured, not before: one API round trip less.
-    // Safe, because kernel state of a claim without it is never lost: a claim that vanishes is
-    // released by lastIntent, and after a crash by the stale sweep (rules and routes with protocol
-    // 236 that no claim wants) or by the detach that takes the link and its addresses away. Only a
-    // claim that holds it is reported configured, and only such a claim is ever let go.
+    // The finalizer is taken as soon as a claim is bound here, so that the attach finds it held
+    // (the controller's attach takes far longer than the write). A claim that is attached before
+    // the agent holds it (an agent just started) gets it while the kernel is configured, not
+    // before: one API round trip less. Safe, because kernel state of a claim without it is never
+    // lost: a claim that vanishes is released by lastIntent, and after a crash by the stale sweep
+    // (rules and routes with protocol 236 that no claim wants) or by the detach that takes the
+    // link and its addresses away. Only a claim that holds it is reported configured, and only
+    // such a claim is ever let go.
     const timings = { finalizersMs: 0, kernelMs: 0 };
     const took = (key: keyof typeof timings) => <T>(value: T): T => ((timings[key] = this.clock.now() - started), value);
     const [configure, result] = await Promise.all([
-      this.holdFinalizers(attached, errors).then(took('finalizersMs')),
+      this.holdFinalizers(attached, held, errors).then(took('finalizersMs')),
       this.options.datapath.reconcile({ configure: attached.map((c) => c.intent), release: releaseIntents }).then(took('kernelMs')),
     ]);
     this.record(result, attached, timings.kernelMs / 1000);
@@ -201,6 +209,7 @@ export class NodeAgent {
       if (report) writes.push(this.write(entry.claim, report).catch((err: unknown) => void errors.push(err)));
     }
     await Promise.all(writes);
+    await this.standDown(held, result, errors);
     await this.letGo(release, result, releaseIntents, errors);
     await this.reportDisabled(roles.filter((r) => r.role === 'disabled').map((r) => r.claim), errors);
     this.firstPassDone = true;
@@ -213,31 +222,33 @@ export class NodeAgent {
    * Adds the agent's finalizer (all claims at once); claims it failed for are not reported and
    * retried. The watch event of the agent's own write asks nothing new, so it costs no pass.
    */
-  private async holdFinalizers(entries: Role<'configure'>[], errors: unknown[]): Promise<Role<'configure'>[]> {
-    const held = await Promise.all(
-      entries.map(async (entry) => {
-        if (entry.claim.metadata.finalizers?.includes(AGENT_FINALIZER)) return entry;
-        // The watch event of this write can come before its response: it is expected from now on.
-        const name = entry.claim.metadata.name ?? '';
-        const finalizers = [...(entry.claim.metadata.finalizers ?? []), AGENT_FINALIZER];
-        this.seen.set(name, this.askedOf({ ...entry.claim, metadata: { ...entry.claim.metadata, finalizers } }));
-        try {
-          const claim = await this.client.addFinalizer(entry.claim, AGENT_FINALIZER);
-          this.seen.set(name, this.askedOf(claim));
-          return { ...entry, claim };
-        } catch (err) {
-          errors.push(err);
-          return undefined;
-        }
-      }),
-    );
+  private async holdFinalizers(entries: Role<'configure'>[], ahead: Role<'hold'>[], errors: unknown[]): Promise<Role<'configure'>[]> {
+    const [held] = await Promise.all([Promise.all(entries.map(async (entry) => this.holdFinalizer(entry, errors))), Promise.all(ahead.map(async (entry) => this.holdFinalizer(entry, errors)))]);
     return held.filter((entry): entry is Role<'configure'> => entry !== undefined);
   }
 
+  private async holdFinalizer<E extends { claim: NetworkInterfaceClaim }>(entry: E, errors: unknown[]): Promise<E | undefined> {
+    if (entry.claim.metadata.finalizers?.includes(AGENT_FINALIZER)) return entry;
+    // The watch event of this write can come before its response: it is expected from now on.
+    const name = entry.claim.metadata.name ?? '';
+    const finalizers = [...(entry.claim.metadata.finalizers ?? []), AGENT_FINALIZER];
+    this.seen.set(name, this.askedOf({ ...entry.claim, metadata: { ...entry.claim.metadata, finalizers } }));
+    try {
+      const claim = await this.client.addFinalizer(entry.claim, AGENT_FINALIZER);
+      this.seen.set(name, this.askedOf(claim));
+      return { ...entry, claim };
+    } catch (err) {
+      errors.push(err);
+      return undefined;
+    }
+  }
+
   /** Released claims, plus claims that vanished from the cache while the kernel may still carry their addresses. */
-  private releaseIntents(release: Role<'release'>[], configure: Role<'configure'>[]): EniIntent[] {
+  private releaseIntents(release: Role<'release'>[], held: Role<'hold'>[], configure: Role<'configure'>[]): EniIntent[] {
     const present = new Set(this.claims.list().map((c) => c.metadata.name));
     const intents = release.flatMap((r) => r.intent ?? this.lastIntent.get(r.claim.metadata.name ?? '') ?? []);
+    // Detached while configured (e.g. by hand in the console), the controller attaching it again.
+    intents.push(...held.flatMap((h) => this.lastIntent.get(h.claim.metadata.name ?? '') ?? []));
     for (const [name, intent] of this.lastIntent) {
       if (!present.has(name) && !configure.some((c) => c.intent.claim === name)) intents.push(intent);
     }
@@ -286,6 +297,23 @@ export class NodeAgent {
     });
     await Promise.all(done.map(async (entry) => this.release(entry).catch((err: unknown) => void errors.push(err))));
     for (const intent of intents) if (!pending.has(intent.claim) && !release.some((r) => r.claim.metadata.name === intent.claim)) this.forget(intent.claim);
+  }
+
+  /**
+   * Held claims the agent configured before and whose kernel state is now gone: their report is
+   * taken off (the claim is not configured any more), the finalizer kept for the next attach.
+   */
+  private async standDown(held: Role<'hold'>[], result: ReconcileResult, errors: unknown[]): Promise<void> {
+    const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
+    const cleaned = held.filter(({ claim }) => this.lastIntent.has(claim.metadata.name ?? '') && !pending.has(claim.metadata.name ?? ''));
+    await Promise.all(
+      cleaned.map(async ({ claim }) => {
+        const name = claim.metadata.name ?? '';
+        this.forget(name);
+        await this.client.applyStatus(name, AGENT_FIELD_MANAGER, {}).catch((err: unknown) => void errors.push(err));
+        this.options.logger.info({ claim: name }, 'cleaned up: the ENI is no longer attached; holding the claim for the next attach');
+      }),
+    );
   }
 
   private async release({ claim, why }: Role<'release'>): Promise<void> {

@@ -46,23 +46,36 @@ test('an attached claim is configured, with the MAC lower-cased, primary first a
   });
 });
 
-test('not attached here yet, or missing what the kernel needs: not the agent’s business', () => {
+test('bound elsewhere, attached elsewhere or deleting, and never held: not the agent’s business', () => {
   const cases: NetworkInterfaceClaim[] = [
-    claim({ status: { conditions: [] } }),
     claim({ status: { nodeName: 'node-b' } }),
     claim({ spec: { nodeName: 'node-b' } }),
-    claim({ status: { gateway: undefined } }),
-    claim({ status: { cidrBlock: 'nonsense' } }),
     claim({ deleting: true }),
+    claim({ spec: { routing: { mode: 'None' } }, status: { nodeName: undefined } }),
   ];
   for (const c of cases) assert.deepEqual(roleOf(c, 'node-a'), { role: 'ignore' });
+});
+
+test('bound here but not attached here yet, or missing what the kernel needs: held ahead of the attach', () => {
+  const cases: NetworkInterfaceClaim[] = [
+    claim({ status: { conditions: [] } }),
+    claim({ status: { nodeName: undefined } }),
+    claim({ status: { gateway: undefined } }),
+    claim({ status: { cidrBlock: 'nonsense' } }),
+    { ...claim(), status: {} },
+    claim({ finalizers: [AGENT_FINALIZER], status: { conditions: [] } }),
+  ];
+  for (const c of cases) assert.equal(roleOf(c, 'node-a').role, 'hold');
+  // Detached (by hand) after the agent configured it: what to clean up goes along.
+  const detached = roleOf(claim({ finalizers: [AGENT_FINALIZER], status: { conditions: [] } }), 'node-a');
+  assert.equal(detached.role === 'hold' && detached.intent?.mac, '00:16:3e:00:00:01');
 });
 
 test('holding the finalizer, a claim that no longer wants this node is released, with its intent', () => {
   const cases: [NetworkInterfaceClaim, RegExp][] = [
     [claim({ finalizers: [AGENT_FINALIZER], deleting: true }), /being deleted/],
     [claim({ finalizers: [AGENT_FINALIZER], spec: { nodeName: 'node-b' } }), /node node-b/],
-    [claim({ finalizers: [AGENT_FINALIZER], status: { conditions: [] } }), /not attached/],
+    [claim({ finalizers: [AGENT_FINALIZER], status: { nodeName: 'node-b' } }), /attached to node node-b/],
     [claim({ finalizers: [AGENT_FINALIZER], spec: { routing: { mode: 'None' } } }), /routing.mode is None/],
   ];
   for (const [c, why] of cases) {

@@ -1,5 +1,5 @@
 // What a claim asks of this node's agent, read from the claim alone (pure): configure its ENI,
-// release what the agent set for it, or nothing.
+// hold it ahead of the attach, release what the agent set for it, or nothing.
 import type { NetworkInterfaceClaim } from '../api/claim.ts';
 import { isConditionTrue } from '../api/conditions.ts';
 import { routingModeOf } from '../api/defaults.ts';
@@ -10,6 +10,12 @@ import type { EniIntent } from './plan.ts';
 export type ClaimRole =
   /** Attached here, with everything the kernel needs: configure it. */
   | { role: 'configure'; intent: EniIntent }
+  /**
+   * Bound to this node, its ENI not attached here (yet): the agent takes its finalizer now, so
+   * that the attach finds it held and only the kernel and the report stand between the attach and
+   * Configured. The intent, if known, is what to clean up when the agent configured it before.
+   */
+  | { role: 'hold'; intent?: EniIntent }
   /** The agent holds its finalizer but should no longer configure it: clean up, then let go. */
   | { role: 'release'; intent?: EniIntent; why: string }
   /** routing.mode None, attached here, nothing of the agent's left: the kernel is left alone. */
@@ -46,7 +52,6 @@ function releaseReason(claim: NetworkInterfaceClaim, nodeName: string): string |
   if (claim.status?.nodeName !== undefined && claim.status.nodeName !== nodeName) {
     return `the ENI is attached to node ${claim.status.nodeName}`;
   }
-  if (!isConditionTrue(claim.status?.conditions, 'Attached')) return 'the ENI is not attached (the controller is detaching it)';
   return undefined;
 }
 
@@ -58,6 +63,7 @@ export function roleOf(claim: NetworkInterfaceClaim, nodeName: string): ClaimRol
   const why = moved ?? (disabled ? 'routing.mode is None' : undefined);
   if (why !== undefined && holding) return { role: 'release', why, ...(intent ? { intent } : {}) };
   if (why !== undefined) return moved === undefined && claim.status?.nodeName === nodeName ? { role: 'disabled' } : { role: 'ignore' };
-  if (claim.status?.nodeName !== nodeName || !intent) return { role: 'ignore' };
+  const attachedHere = claim.status?.nodeName === nodeName && isConditionTrue(claim.status.conditions, 'Attached');
+  if (!attachedHere || !intent) return { role: 'hold', ...(intent ? { intent } : {}) };
   return { role: 'configure', intent };
 }

@@ -1,8 +1,9 @@
 // Which claim events cost the node agent a pass, against a real kube-apiserver. The datapath here
 // records each pass and reports every ENI configured (the kernel side is tested on real namespaces
 // in test/netns). A pass reads the kernel through `ip` processes and allocates; most claim events
-// of a node ask nothing of its agent (claims created but not attached yet, the echoes of the
-// agent's own writes, claims disappearing after it let go of them), and those cost none.
+// of a node ask nothing of its agent (the controller's progress on a claim the agent already
+// holds, the echoes of the agent's own writes, claims disappearing after it let go of them), and
+// those cost none.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,8 +91,18 @@ describe('node agent: which claim events cost a pass', { concurrency: false }, (
     await cp?.stop();
   });
 
-  test('claims created but not attached yet cost no pass', async () => {
+  test('claims bound here cost one pass for the lot, which takes the finalizer ahead of the attach', async () => {
     const passes = await passesAfter(async () => Promise.all(['a1', 'a2', 'a3'].map(createClaim)));
+    assert.equal(passes.length, 1);
+    for (const name of ['a1', 'a2', 'a3']) assert.ok((await client.get(name))?.metadata.finalizers?.includes(AGENT_FINALIZER), name);
+  });
+
+  test('progress written on a held claim that is not attached yet costs no pass', async () => {
+    const passes = await passesAfter(async () =>
+      client.applyStatus('a1', CONTROLLER_FIELD_MANAGER, {
+        conditions: [{ type: 'Attached', status: 'False', reason: 'Attaching', message: '', lastTransitionTime: new Date().toISOString() }],
+      }),
+    );
     assert.equal(passes.length, 0);
   });
 

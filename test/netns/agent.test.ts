@@ -263,6 +263,49 @@ describe('node agent on a real kernel and kube-apiserver', { skip, concurrency: 
     assert.equal(rows[0]?.addr_info.length ?? 0, 0);
   });
 
+  test('bound here, not attached yet: the finalizer is taken ahead of the attach, and nothing else', async () => {
+    await createClaim(client, 'early');
+    const held = await waitFor('finalizer held', async () => {
+      const c = await client.get('early');
+      return c?.metadata.finalizers?.includes(AGENT_FINALIZER) && c;
+    });
+    assert.equal(configured(held), undefined);
+    assert.equal(held.status?.interface, undefined);
+    await client.delete('early');
+    await waitFor('claim gone', async () => (await client.get('early')) === undefined);
+    assert.equal(releases('early'), 1);
+  });
+
+  test('detached by hand while configured: its state goes and its report is taken off, the claim stays held; attached again: configured again', async () => {
+    const eni = await topology.plugEni({ name: 'ens9' });
+    await createClaim(client, 'rehome');
+    await attach(client, 'rehome', eni.mac, ['192.168.50.45']);
+    await waitFor('Configured=True', async () => configured(await client.get('rehome'))?.status === 'True');
+    assert.ok((await ours(topology)).rules.some((r) => r.src === '192.168.50.45'));
+
+    // What the controller writes when it finds the ENI Available, about to attach it again.
+    await topology.unplugEni(eni.mac);
+    await client.applyStatus('rehome', CONTROLLER_FIELD_MANAGER, {
+      conditions: [{ type: 'Attached', status: 'False', reason: 'Attaching', message: '', lastTransitionTime: new Date().toISOString() }],
+    });
+    const stoodDown = await waitFor('report taken off', async () => {
+      const c = await client.get('rehome');
+      return c && configured(c) === undefined && c;
+    });
+    assert.ok(stoodDown.metadata.finalizers?.includes(AGENT_FINALIZER), 'held for the next attach');
+    assert.equal(stoodDown.status?.interface, undefined);
+    assert.ok(!(await ours(topology)).rules.some((r) => r.src === '192.168.50.45'), 'its rule is gone with the link');
+    assert.equal(releases('rehome'), 0);
+
+    const again = await topology.plugEni({ mac: eni.mac, name: 'ens9' });
+    await attach(client, 'rehome', again.mac, ['192.168.50.45']);
+    await waitFor('Configured=True again', async () => configured(await client.get('rehome'))?.status === 'True');
+    assert.ok((await ours(topology)).rules.some((r) => r.src === '192.168.50.45'));
+    await client.delete('rehome');
+    await waitFor('claim gone', async () => (await client.get('rehome')) === undefined);
+    await topology.unplugEni(eni.mac);
+  });
+
   test('claims deleted together are each let go of once, though passes follow faster than the cache', async () => {
     const names = ['burst-0', 'burst-1', 'burst-2', 'burst-3', 'burst-4', 'burst-5'];
     for (const [i, name] of names.entries()) {
