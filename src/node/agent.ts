@@ -22,7 +22,7 @@ import type { IdleCollector } from './idle-gc.ts';
 import { roleOf, type ClaimRole } from './intent.ts';
 import { KernelMonitor } from './monitor.ts';
 import type { EniIntent } from './plan.ts';
-import { agentStatus, CONFIGURED_REASONS, isReported, type Report } from './report.ts';
+import { agentStatus, CONFIGURED_REASONS, hasReport, isReported, type Report } from './report.ts';
 import { reportFor } from './outcome.ts';
 
 export const AGENT_CONTROLLER_NAME = 'node-agent';
@@ -300,12 +300,14 @@ export class NodeAgent {
   }
 
   /**
-   * Held claims the agent configured before and whose kernel state is now gone: their report is
-   * taken off (the claim is not configured any more), the finalizer kept for the next attach.
+   * Held claims the agent configured before (in its memory, or reported before a restart) whose
+   * kernel state is now gone: their report is taken off (the claim is not configured any more),
+   * the finalizer kept for the next attach.
    */
   private async standDown(held: Role<'hold'>[], result: ReconcileResult, errors: unknown[]): Promise<void> {
     const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
-    const cleaned = held.filter(({ claim }) => this.lastIntent.has(claim.metadata.name ?? '') && !pending.has(claim.metadata.name ?? ''));
+    const configuredBefore = (claim: NetworkInterfaceClaim): boolean => this.lastIntent.has(claim.metadata.name ?? '') || hasReport(claim);
+    const cleaned = held.filter(({ claim }) => configuredBefore(claim) && !pending.has(claim.metadata.name ?? ''));
     await Promise.all(
       cleaned.map(async ({ claim }) => {
         const name = claim.metadata.name ?? '';

@@ -6,7 +6,7 @@ import type { ReconcileResult } from './datapath.ts';
 import { parseCidr } from './ipv4.ts';
 import { reportFor } from './outcome.ts';
 import type { EniIntent } from './plan.ts';
-import { agentStatus, isReported, type Report } from './report.ts';
+import { agentStatus, hasReport, isReported, type Report } from './report.ts';
 
 const intent: EniIntent = {
   claim: 'c',
@@ -63,4 +63,13 @@ test('status: only the Configured condition and the interface; written only when
   assert.equal(isReported(written, report), true);
   assert.equal(isReported({ ...written, metadata: { ...written.metadata, generation: 4 } }, report), false, 'a new generation is reported again');
   assert.equal(isReported(written, { ...report, interface: { name: 'eth1', routeTable: 30001 } }), false);
+});
+
+test("hasReport: any of the agent's fields, not the controller's", () => {
+  const claim: NetworkInterfaceClaim = { apiVersion: 'v', kind: 'k', metadata: { name: 'c' }, spec: { nodeName: 'n' } };
+  const attached = { type: 'Attached' as const, status: 'True' as const, reason: 'Attached', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' };
+  assert.equal(hasReport(claim), false);
+  assert.equal(hasReport({ ...claim, status: { conditions: [attached] } }), false);
+  assert.equal(hasReport({ ...claim, status: agentStatus(claim, reportFor(intent, result()), new Date()) }), true);
+  assert.equal(hasReport({ ...claim, status: { interface: { name: 'eth1', routeTable: 30000 } } }), true);
 });

@@ -40,6 +40,11 @@ export function agentStatus(claim: NetworkInterfaceClaim, report: Report, now: D
   return { conditions: [condition], ...(report.interface ? { interface: report.interface } : {}) };
 }
 
+/** True when the claim shows any of the agent's fields. */
+export function hasReport(claim: NetworkInterfaceClaim): boolean {
+  return findCondition(claim.status?.conditions, 'Configured') !== undefined || claim.status?.interface !== undefined;
+}
+
 /** True when the claim already shows exactly this report (so that nothing is written). */
 export function isReported(claim: NetworkInterfaceClaim, report: Report): boolean {
   const current = findCondition(claim.status?.conditions, 'Configured');

@@ -301,6 +301,21 @@ describe('node agent on a real kernel and kube-apiserver', { skip, concurrency: 
     await attach(client, 'rehome', again.mac, ['192.168.50.45']);
     await waitFor('Configured=True again', async () => configured(await client.get('rehome'))?.status === 'True');
     assert.ok((await ours(topology)).rules.some((r) => r.src === '192.168.50.45'));
+
+    // The same while the agent is down: the restarted agent knows it only from its report.
+    await running.stop();
+    await topology.unplugEni(eni.mac);
+    await client.applyStatus('rehome', CONTROLLER_FIELD_MANAGER, {
+      conditions: [{ type: 'Attached', status: 'False', reason: 'Attaching', message: '', lastTransitionTime: new Date().toISOString() }],
+    });
+    running = await startAgent(cp.kubeConfig, topology.node, capturing);
+    const afterRestart = await waitFor('report taken off after a restart', async () => {
+      const c = await client.get('rehome');
+      return c && configured(c) === undefined && c.status?.interface === undefined && c;
+    });
+    assert.ok(afterRestart.metadata.finalizers?.includes(AGENT_FINALIZER));
+    assert.ok(!(await ours(topology)).rules.some((r) => r.src === '192.168.50.45'), 'its stale rule swept');
+    await topology.plugEni({ mac: eni.mac, name: 'ens9' });
     await client.delete('rehome');
     await waitFor('claim gone', async () => (await client.get('rehome')) === undefined);
     await topology.unplugEni(eni.mac);
