@@ -208,6 +208,17 @@ describe('claim lifecycle', () => {
     await deleteAndWaitGone('life-nonode');
   });
 
+  it("deletes a claim whose ENI was never attached though a node agent that is gone holds it: the agent's finalizer is taken off", async () => {
+    await claims.create(claimManifest('life-early', { nodeName: 'node-nowhere' }));
+    const waiting = await waitForClaim(claims, 'life-early', 'NodeNotFound', (c) => conditionOf(c, 'Attached')?.reason === 'NodeNotFound');
+    const eniId = waiting.status?.networkInterfaceId;
+    assert.ok(eniId && simEni(eniId), 'the ENI is created meanwhile');
+    // The agent takes its finalizer on a claim bound to its node ahead of the attach, then is gone.
+    await claims.addFinalizer('life-early', AGENT_FINALIZER);
+    await deleteAndWaitGone('life-early');
+    assert.equal(simEni(eniId), undefined, 'its ENI deleted');
+  });
+
   it('reports an ENI deleted out of band, and does not create another', async () => {
     await claims.create(claimManifest('life-vanish', { nodeName: 'node-b' }));
     const ready = await waitForClaim(claims, 'life-vanish', 'Ready', isReady);
