@@ -195,8 +195,10 @@ export class NodeAgent {
     // such a claim is ever let go.
     const timings = { finalizersMs: 0, kernelMs: 0 };
     const took = (key: keyof typeof timings) => <T>(value: T): T => ((timings[key] = this.clock.now() - started), value);
+    // Claims held ahead of the attach are on the way to no report: nothing waits for their writes.
+    const holdingAhead = Promise.all(held.map(async (entry) => this.holdFinalizer(entry, errors)));
     const [configure, result] = await Promise.all([
-      this.holdFinalizers(attached, held, errors).then(took('finalizersMs')),
+      this.holdFinalizers(attached, errors).then(took('finalizersMs')),
       this.options.datapath.reconcile({ configure: attached.map((c) => c.intent), release: releaseIntents }).then(took('kernelMs')),
     ]);
     this.record(result, attached, timings.kernelMs / 1000);
@@ -209,6 +211,7 @@ export class NodeAgent {
       if (report) writes.push(this.write(entry.claim, report).catch((err: unknown) => void errors.push(err)));
     }
     await Promise.all(writes);
+    await holdingAhead;
     await this.standDown(held, result, errors);
     await this.letGo(release, result, releaseIntents, errors);
     await this.reportDisabled(roles.filter((r) => r.role === 'disabled').map((r) => r.claim), errors);
@@ -218,15 +221,16 @@ export class NodeAgent {
     return result.failed.length > 0 || result.remaining.length > 0 ? { requeue: true } : { requeueAfterMs: retryMs };
   }
 
-  /**
-   * Adds the agent's finalizer (all claims at once); claims it failed for are not reported and
-   * retried. The watch event of the agent's own write asks nothing new, so it costs no pass.
-   */
-  private async holdFinalizers(entries: Role<'configure'>[], ahead: Role<'hold'>[], errors: unknown[]): Promise<Role<'configure'>[]> {
-    const [held] = await Promise.all([Promise.all(entries.map(async (entry) => this.holdFinalizer(entry, errors))), Promise.all(ahead.map(async (entry) => this.holdFinalizer(entry, errors)))]);
+  /** The claims attached here that hold the agent's finalizer (added now where missing): only those are reported. */
+  private async holdFinalizers(entries: Role<'configure'>[], errors: unknown[]): Promise<Role<'configure'>[]> {
+    const held = await Promise.all(entries.map(async (entry) => this.holdFinalizer(entry, errors)));
     return held.filter((entry): entry is Role<'configure'> => entry !== undefined);
   }
 
+  /**
+   * Adds the agent's finalizer; a claim it failed for is retried (the pass fails and backs off).
+   * The watch event of the agent's own write asks nothing new, so it costs no pass.
+   */
   private async holdFinalizer<E extends { claim: NetworkInterfaceClaim }>(entry: E, errors: unknown[]): Promise<E | undefined> {
     if (entry.claim.metadata.finalizers?.includes(AGENT_FINALIZER)) return entry;
     // The watch event of this write can come before its response: it is expected from now on.

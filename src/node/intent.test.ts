@@ -65,10 +65,7 @@ test('bound here but not attached here yet, or missing what the kernel needs: he
     { ...claim(), status: {} },
     claim({ finalizers: [AGENT_FINALIZER], status: { conditions: [] } }),
   ];
-  for (const c of cases) assert.equal(roleOf(c, 'node-a').role, 'hold');
-  // Detached (by hand) after the agent configured it: what to clean up goes along.
-  const detached = roleOf(claim({ finalizers: [AGENT_FINALIZER], status: { conditions: [] } }), 'node-a');
-  assert.equal(detached.role === 'hold' && detached.intent?.mac, '00:16:3e:00:00:01');
+  for (const c of cases) assert.deepEqual(roleOf(c, 'node-a'), { role: 'hold' });
 });
 
 test('holding the finalizer, a claim that no longer wants this node is released, with its intent', () => {

@@ -13,9 +13,9 @@ export type ClaimRole =
   /**
    * Bound to this node, its ENI not attached here (yet): the agent takes its finalizer now, so
    * that the attach finds it held and only the kernel and the report stand between the attach and
-   * Configured. The intent, if known, is what to clean up when the agent configured it before.
+   * Configured. What the agent configured for it before (a detach by hand) is cleaned up.
    */
-  | { role: 'hold'; intent?: EniIntent }
+  | { role: 'hold' }
   /** The agent holds its finalizer but should no longer configure it: clean up, then let go. */
   | { role: 'release'; intent?: EniIntent; why: string }
   /** routing.mode None, attached here, nothing of the agent's left: the kernel is left alone. */
@@ -64,6 +64,6 @@ export function roleOf(claim: NetworkInterfaceClaim, nodeName: string): ClaimRol
   if (why !== undefined && holding) return { role: 'release', why, ...(intent ? { intent } : {}) };
   if (why !== undefined) return moved === undefined && claim.status?.nodeName === nodeName ? { role: 'disabled' } : { role: 'ignore' };
   const attachedHere = claim.status?.nodeName === nodeName && isConditionTrue(claim.status.conditions, 'Attached');
-  if (!attachedHere || !intent) return { role: 'hold', ...(intent ? { intent } : {}) };
+  if (!attachedHere || !intent) return { role: 'hold' };
   return { role: 'configure', intent };
 }
