@@ -63,6 +63,11 @@ function signature(intent: EniIntent): string {
   return JSON.stringify(asked);
 }
 
+/** Claims with a kernel change that failed or was not reached in this pass: not clean yet. */
+function unfinishedClaims(result: ReconcileResult): Set<string | undefined> {
+  return new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
+}
+
 type Role<R extends ClaimRole['role']> = Extract<ClaimRole, { role: R }> & { claim: NetworkInterfaceClaim };
 
 export class NodeAgent {
@@ -293,7 +298,7 @@ export class NodeAgent {
   private async letGo(release: Role<'release'>[], result: ReconcileResult, intents: EniIntent[], errors: unknown[]): Promise<void> {
     const now = this.clock.now();
     for (const [name, at] of this.releasedAt) if (now - at >= WRITE_MEMORY_MS) this.releasedAt.delete(name);
-    const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
+    const pending = unfinishedClaims(result);
     const done = release.filter(({ claim }) => {
       const name = claim.metadata.name ?? '';
       const stillHeld = this.claims.get(name)?.metadata.finalizers?.includes(AGENT_FINALIZER) ?? false;
@@ -309,7 +314,7 @@ export class NodeAgent {
    * the finalizer kept for the next attach.
    */
   private async standDown(held: Role<'hold'>[], result: ReconcileResult, errors: unknown[]): Promise<void> {
-    const pending = new Set([...result.failed.map((f) => f.change.claim), ...result.remaining.map((c) => c.claim)]);
+    const pending = unfinishedClaims(result);
     const configuredBefore = (claim: NetworkInterfaceClaim): boolean => this.lastIntent.has(claim.metadata.name ?? '') || hasReport(claim);
     const cleaned = held.filter(({ claim }) => configuredBefore(claim) && !pending.has(claim.metadata.name ?? ''));
     await Promise.all(
